@@ -33,7 +33,7 @@ function write(folder: string, files: GeneratedFile[]): void {
 }
 
 /** Generates one model; returns its entry with sizes and checksums of what was written. */
-function generate(model: ModelEntry, modelsDir: string): ModelEntry {
+function generate(model: ModelEntry, modelsDir: string, updatingManifest: boolean): ModelEntry {
   const source = model.source;
   if (source.type !== 'generated') return model;
   const folder = join(modelsDir, model.id);
@@ -59,7 +59,7 @@ function generate(model: ModelEntry, modelsDir: string): ModelEntry {
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`${model.id}: wrote ${precisions.join(', ')} to ${folder} in ${seconds} s`);
-  if (mismatched.length > 0) {
+  if (mismatched.length > 0 && !updatingManifest) {
     console.warn(`${model.id}: ${mismatched.length} file(s) differ from the manifest's checksums (${mismatched.map((f) => f.path).join(', ')}); run with --update-manifest if the generator changed on purpose`);
   }
   return entry;
@@ -81,7 +81,7 @@ function main(): void {
   const manifestJson = JSON.parse(readFileSync(manifestPath, 'utf8')) as { models: unknown[] };
   const manifest = parseManifest(manifestJson);
   const wanted = (m: ModelEntry) => m.source.type === 'generated' && (values.size === 'all' || m.source.size === values.size);
-  const updated = manifest.models.map((model) => (wanted(model) ? generate(model, modelsDir) : model));
+  const updated = manifest.models.map((model) => (wanted(model) ? generate(model, modelsDir, values['update-manifest']) : model));
   if (values['update-manifest']) {
     manifestJson.models = updated;
     writeFileSync(manifestPath, `${JSON.stringify(manifestJson, null, 2)}\n`);

@@ -22,6 +22,8 @@ export interface WhisperDimensions {
  */
 export interface DecoderSteering {
   endOfTextId: number;
+  /** Text tokens never emitted: single bytes that would decode to punctuation or broken UTF-8. */
+  suppressedTextIds: number[];
   promptLength: number;
   textTokens: number;
   successors: BigInt64Array;
@@ -180,6 +182,7 @@ function crossAttentionCache(g: GraphBuilder, nn: Layers, layer: number, past: P
 function steerLogits(g: GraphBuilder, logits: string, inputIds: string, positions: string, vocabSize: number, steering: DecoderSteering): string {
   const specials = new Float32Array(vocabSize);
   for (let id = steering.endOfTextId + 1; id < vocabSize; id += 1) specials[id] = SUPPRESSED;
+  for (const id of steering.suppressedTextIds) specials[id] = SUPPRESSED;
   const endOfText = new Float32Array(vocabSize);
   endOfText[steering.endOfTextId] = 1;
 

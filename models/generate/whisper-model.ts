@@ -12,7 +12,15 @@ export interface GeneratedFile {
 const json = (value: object) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
 /** The config, tokenizer and preprocessor files of a Whisper folder, as transformers.js reads them. */
-export function whisperSharedFiles(source: GeneratedSource): { files: GeneratedFile[]; dimensions: WhisperDimensions; steeringSuccessors: BigInt64Array; endOfText: number } {
+export interface WhisperSharedFiles {
+  files: GeneratedFile[];
+  dimensions: WhisperDimensions;
+  steeringSuccessors: BigInt64Array;
+  suppressedTextIds: number[];
+  endOfText: number;
+}
+
+export function whisperSharedFiles(source: GeneratedSource): WhisperSharedFiles {
   const tokenizer = generateWhisperTokenizer(source.textTokens, source.seed);
   const { specials } = tokenizer;
   const dims = source.dimensions;
@@ -79,14 +87,15 @@ export function whisperSharedFiles(source: GeneratedSource): { files: GeneratedF
     ],
     dimensions,
     steeringSuccessors,
+    suppressedTextIds: tokenizer.nonLetterByteIds,
     endOfText: specials.endOfText,
   };
 }
 
 /** Encoder and merged decoder for one precision, named as transformers.js expects. */
-export function whisperVariantFiles(source: GeneratedSource, precision: Precision, shared: ReturnType<typeof whisperSharedFiles>): GeneratedFile[] {
+export function whisperVariantFiles(source: GeneratedSource, precision: Precision, shared: WhisperSharedFiles): GeneratedFile[] {
   const suffix = FILE_SUFFIX[precision];
-  const steering = { endOfTextId: shared.endOfText, promptLength: 4, textTokens: source.generatedTokens, successors: shared.steeringSuccessors };
+  const steering = { endOfTextId: shared.endOfText, suppressedTextIds: shared.suppressedTextIds, promptLength: 4, textTokens: source.generatedTokens, successors: shared.steeringSuccessors };
   return [
     { path: `onnx/encoder_model${suffix}.onnx`, content: buildEncoder(shared.dimensions, precision, source.seed + 10) },
     { path: `onnx/decoder_model_merged${suffix}.onnx`, content: buildDecoder(shared.dimensions, steering, precision, source.seed + 20) },

@@ -46,6 +46,8 @@ export interface GeneratedTokenizer {
   tokenizerConfigJson: object;
   /** Ids of text tokens that start a word (with a leading space), for word-like steering. */
   wordStartIds: number[];
+  /** Single-byte tokens other than lowercase letters. */
+  nonLetterByteIds: number[];
 }
 
 /**
@@ -138,5 +140,6 @@ export function generateWhisperTokenizer(textTokens: number, seed: number): Gene
     clean_up_tokenization_spaces: true,
   };
   const wordStartIds = vocab.flatMap((token, id) => (token.startsWith(space) && token.length > 2 ? [id] : []));
-  return { specials, tokenizerJson, tokenizerConfigJson, wordStartIds };
+  const nonLetterByteIds = range(0, 256).filter((id) => !/^[a-z]$/.test(vocab[id]!));
+  return { specials, tokenizerJson, tokenizerConfigJson, wordStartIds, nonLetterByteIds };
 }

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export const defaults = {
+  port: 8080,
+  host: '127.0.0.1',
+  distDir: path.join(repoRoot, 'dist'),
+  modelsDir: path.join(repoRoot, 'models'),
+  asrModel: 'sotto/whisper-tiny-random',
+} as const;
+
+const envNames = {
+  port: 'PORT',
+  host: 'HOST',
+  distDir: 'SOTTO_DIST_DIR',
+  modelsDir: 'SOTTO_MODELS_DIR',
+  asrModel: 'SOTTO_ASR_MODEL',
+} as const;
+
+// Model ids become path segments under the models dir, so only `owner/name` made of safe characters is accepted.
+const modelId = z
+  .string()
+  .regex(/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/, 'must look like "owner/name" (letters, digits, ".", "_", "-")');
+
+const directory = z
+  .string()
+  .min(1, 'must not be empty')
+  .transform((dir) => path.resolve(dir));
+
+const schema = z.object({
+  port: z
+    .string()
+    .regex(/^\d{1,5}$/, 'must be a whole number between 0 and 65535')
+    .transform(Number)
+    .pipe(z.number().max(65535, 'must be a whole number between 0 and 65535')),
+  host: z.string().min(1, 'must not be empty'),
+  distDir: directory,
+  modelsDir: directory,
+  asrModel: modelId,
+});
+
+export type ServerConfig = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Embedded defaults, overridden by environment variables; empty variables count as unset. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
+  const pick = (key: keyof typeof envNames): string => {
+    const value = env[envNames[key]];
+    return value === undefined || value === '' ? String(defaults[key]) : value;
+  };
+  const input = {
+    port: pick('port'),
+    host: pick('host'),
+    distDir: pick('distDir'),
+    modelsDir: pick('modelsDir'),
+    asrModel: pick('asrModel'),
+  };
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+
+  const lines = result.error.issues.map((issue) => {
+    const key = issue.path[0] as keyof typeof envNames;
+    return `  ${envNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}

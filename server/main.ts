@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.ts';
+import { ConfigError, defaults, loadConfig, repoRoot, type ServerConfig } from './config.ts';
+
+const buildInputs = ['web', 'public', 'vite.config.ts'].map((entry) => path.join(repoRoot, entry));
+
+function log(message: string): void {
+  console.log(`[sotto] ${message}`);
+}
+
+function newestMtime(entry: string): number {
+  if (!existsSync(entry)) return 0;
+  const stats = statSync(entry);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  let newest = 0;
+  for (const child of readdirSync(entry)) {
+    if (child.startsWith('.') || child === 'node_modules') continue;
+    newest = Math.max(newest, newestMtime(path.join(entry, child)));
+  }
+  return newest;
+}
+
+function run(command: string, args: string[]): boolean {
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit', shell: process.platform === 'win32' });
+  return result.status === 0;
+}
+
+function ensureBuilt(config: ServerConfig): void {
+  const index = path.join(config.distDir, 'index.html');
+  let reason: string;
+  if (!existsSync(index)) reason = 'The web app is not built';
+  else if (statSync(index).mtimeMs < Math.max(...buildInputs.map(newestMtime))) reason = 'The web app is out of date';
+  else return;
+
+  // A custom SOTTO_DIST_DIR is managed by whoever set it; vite only writes to the default one.
+  if (config.distDir !== defaults.distDir) {
+    log(`${reason} in SOTTO_DIST_DIR; skipping the build (run \`npm run build\` and copy dist/ there).`);
+    return;
+  }
+  log(`${reason}; running \`npx vite build\`.`);
+  if (!run('npx', ['vite', 'build'])) {
+    log('The build failed; skipping it. Pages answer 503 until `npm run build` succeeds.');
+  }
+}
+
+function ensureAsrModel(config: ServerConfig): void {
+  const modelConfig = path.join(config.modelsDir, ...config.asrModel.split('/'), 'config.json');
+  if (existsSync(modelConfig)) return;
+  if (!config.asrModel.startsWith('sotto/')) {
+    log(`ASR model ${config.asrModel} is missing from the models folder; fetch it with \`npm run models:fetch\`.`);
+    return;
+  }
+  if (config.modelsDir !== defaults.modelsDir) {
+    log(`ASR model ${config.asrModel} is missing from SOTTO_MODELS_DIR; skipping generation (it writes to models/).`);
+    return;
+  }
+  log(`ASR model ${config.asrModel} is missing; running \`npm run models:generate -- --size tiny\`.`);
+  if (!run('npm', ['run', 'models:generate', '--', '--size', 'tiny'])) {
+    log('Model generation failed; skipping it. The app cannot transcribe until the model exists.');
+  }
+}
+
+function displayUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
+function start(config: ServerConfig): void {
+  const app = createApp(config);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    console.log(`Sotto is running at ${displayUrl(config.host, info.port)}`);
+  });
+
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EADDRINUSE') {
+      console.error(`Port ${config.port} on ${config.host} is already in use. Stop the other server or pick another port, e.g. PORT=8081 npm start.`);
+    } else if (err.code === 'EACCES') {
+      console.error(`Not allowed to listen on ${config.host}:${config.port}. Pick a port above 1023, e.g. PORT=8080 npm start.`);
+    } else {
+      console.error(`The server failed: ${err.message}`);
+    }
+    process.exit(1);
+  });
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    log(`${signal} received; closing the server.`);
+    server.close((err) => process.exit(err ? 1 : 0));
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    // Long model downloads would otherwise hold the process open.
+    setTimeout(() => {
+      log('Connections still open after 5 s; exiting anyway.');
+      process.exit(1);
+    }, 5000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+try {
+  const config = loadConfig();
+  ensureBuilt(config);
+  ensureAsrModel(config);
+  start(config);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}

@@ -1,0 +1,3 @@
+import { startApp } from './client/app.ts';
+
+void startApp(document);

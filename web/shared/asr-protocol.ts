@@ -1,0 +1,60 @@
+import type { Precision } from '../../models/manifest-schema.ts';
+
+/** The typed contract between the page and the ASR worker (exposed through comlink). */
+
+export type AsrBackend = 'webgpu' | 'wasm';
+
+export interface LoadRequest {
+  modelId: string;
+  /** 'auto' picks WebGPU where an adapter exists, else WASM. */
+  backend: AsrBackend | 'auto';
+  /** The precisions the manifest offers for this model. */
+  availablePrecisions: Precision[];
+  language?: string;
+}
+
+export interface LoadProgress {
+  file: string;
+  loadedBytes: number;
+  totalBytes: number;
+  done: boolean;
+}
+
+export interface LoadedModel {
+  modelId: string;
+  backend: AsrBackend;
+  precision: Precision;
+  threads: number;
+  loadSeconds: number;
+  /** Why the backend differs from the one asked for, e.g. a WebGPU failure. */
+  fallbackReason?: string;
+}
+
+export interface TranscriptEvent {
+  type: 'partial' | 'final';
+  segmentId: number;
+  text: string;
+  startSeconds: number;
+  endSeconds: number;
+  /** Seconds of the segment's start that repeat the previous segment (after a forced cut). */
+  overlapSeconds: number;
+  /** Compute time over audio time for this recognition. */
+  realTimeFactor: number;
+}
+
+export interface StreamSummary {
+  audioSeconds: number;
+  computeSeconds: number;
+  segments: number;
+}
+
+export interface AsrWorkerApi {
+  load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel>;
+  /** Starts a stream; events arrive through the callback while audio is pushed, recognition errors through onError. */
+  startStream(onEvent: (event: TranscriptEvent) => void, onError: (message: string) => void): void;
+  pushAudio(chunk: Float32Array): void;
+  /** Flushes the open segment and resolves once every final segment is recognised. */
+  endStream(): Promise<StreamSummary>;
+  /** A whole clip (an opened file): streamed through the same segmentation. */
+  transcribeClip(audio: Float32Array, onEvent: (event: TranscriptEvent) => void): Promise<StreamSummary>;
+}

@@ -1,0 +1,86 @@
+/** Longest seam repetition looked for; a 1 s overlap holds only a few words. */
+const MAX_OVERLAP_WORDS = 8;
+
+/**
+ * Joins the text of a segment that overlapped the previous one: drops from the start of
+ * `next` the longest run of words (up to 8) equal to the end of `previous`, comparing
+ * without case and punctuation. Returns the remaining text of `next`.
+ */
+export function mergeOverlappingText(previous: string, next: string): string {
+  const previousWords = comparableWords(splitWords(previous));
+  const nextTokens = splitWords(next);
+  const nextWords = comparableWords(nextTokens);
+  const longest = Math.min(MAX_OVERLAP_WORDS, previousWords.length, nextWords.length);
+  for (let count = longest; count > 0; count--) {
+    const suffix = previousWords.slice(previousWords.length - count);
+    if (suffix.every((word, i) => word.key === nextWords[i]!.key)) {
+      return nextTokens.slice(nextWords[count - 1]!.tokenIndex + 1).join(' ');
+    }
+  }
+  return nextTokens.join(' ');
+}
+
+interface ComparableWord {
+  key: string;
+  tokenIndex: number;
+}
+
+function splitWords(text: string): string[] {
+  return text.split(/\s+/).filter((token) => token.length > 0);
+}
+
+/** Tokens reduced to letters and digits; pure punctuation tokens are skipped. */
+function comparableWords(tokens: readonly string[]): ComparableWord[] {
+  const words: ComparableWord[] = [];
+  tokens.forEach((token, tokenIndex) => {
+    const key = token.toLocaleLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+    if (key) words.push({ key, tokenIndex });
+  });
+  return words;
+}
+
+export interface TranscriptSegment {
+  id: number;
+  startSample: number;
+  endSample: number;
+  /** Text after removing words repeated from the previous segment. */
+  text: string;
+}
+
+/**
+ * Accumulates recognized segments and the text of the open one. Segments are finalized in
+ * order with consecutive ids (as SpeechSegmenter numbers them), so the segment an overlap
+ * repeats is the one with the preceding id.
+ */
+export class TranscriptBuilder {
+  private readonly finals: TranscriptSegment[] = [];
+  private partial: { segmentId: number; text: string; overlapSamples: number } | undefined;
+
+  /** Replaces the open segment's text. Ignored for a segment that is already final. */
+  setPartial(segmentId: number, text: string, overlapSamples = 0): void {
+    if (this.finals.some((segment) => segment.id === segmentId)) return;
+    this.partial = { segmentId, text, overlapSamples };
+  }
+
+  finalize(segmentId: number, text: string, startSample: number, endSample: number, overlapSamples: number): void {
+    this.finals.push({ id: segmentId, startSample, endSample, text: this.stitch(segmentId, text, overlapSamples) });
+    if (this.partial?.segmentId === segmentId) this.partial = undefined;
+  }
+
+  text(): string {
+    const partial = this.partial;
+    // Stitched on read: the segment a partial overlaps may be finalized after the partial arrived.
+    const partialText = partial ? this.stitch(partial.segmentId, partial.text, partial.overlapSamples) : '';
+    return [...this.finals.map((segment) => segment.text), partialText].filter((text) => text.length > 0).join(' ');
+  }
+
+  segments(): readonly TranscriptSegment[] {
+    return this.finals;
+  }
+
+  private stitch(segmentId: number, text: string, overlapSamples: number): string {
+    const previous = this.finals.at(-1);
+    if (overlapSamples > 0 && previous?.id === segmentId - 1) return mergeOverlappingText(previous.text, text);
+    return text.trim().replace(/\s+/g, ' ');
+  }
+}

@@ -1,0 +1,122 @@
+import * as Comlink from 'comlink';
+import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
+import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, StreamSummary, TranscriptEvent } from '../shared/asr-protocol.ts';
+import { SpeechSegmenter } from '../shared/segmenter.ts';
+import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
+import { chooseExecution, choosePrecision, wasmThreadCount, type ExecutionChoice } from '../shared/variant-choice.ts';
+
+/** ORT's WASM runtime and the models come from our own origin, never a CDN or the hub. */
+env.allowRemoteModels = false;
+env.allowLocalModels = true;
+env.localModelPath = '/models/';
+env.useWasmCache = false;
+const onnxWasm = env.backends.onnx.wasm!;
+onnxWasm.wasmPaths = { mjs: `${__ORT_BASE__}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${__ORT_BASE__}ort-wasm-simd-threaded.asyncify.wasm` };
+onnxWasm.numThreads = wasmThreadCount(self.navigator.hardwareConcurrency, self.crossOriginIsolated);
+
+const CLIP_CHUNK_SAMPLES = 16_000;
+
+interface Gpu {
+  requestAdapter(): Promise<{ features: ReadonlySet<string> } | null>;
+}
+
+async function deviceCapabilities() {
+  const gpu = (self.navigator as WorkerNavigator & { gpu?: Gpu }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  return { webgpuAdapter: Boolean(adapter), shaderF16: adapter?.features.has('shader-f16') ?? false };
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class AsrWorker implements AsrWorkerApi {
+  private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
+  private language: string | undefined;
+  private stream: { segmenter: SpeechSegmenter; scheduler: TranscriptionScheduler } | undefined;
+
+  async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
+    const started = performance.now();
+    const device = await deviceCapabilities();
+    const choice = chooseExecution(request.backend, device, request.availablePrecisions);
+    let loaded: ExecutionChoice = choice;
+    let fallbackReason: string | undefined;
+    try {
+      this.recogniser = await this.create(request.modelId, choice, onProgress);
+    } catch (error) {
+      if (choice.backend !== 'webgpu') throw error;
+      loaded = { backend: 'wasm', precision: choosePrecision('wasm', false, request.availablePrecisions) };
+      fallbackReason = `WebGPU failed (${message(error)}); using WebAssembly`;
+      this.recogniser = await this.create(request.modelId, loaded, onProgress);
+    }
+    this.language = request.language;
+    await this.recognise(new Float32Array(CLIP_CHUNK_SAMPLES)); // warm-up: compiles kernels before the first real audio
+    return {
+      modelId: request.modelId,
+      ...loaded,
+      threads: loaded.backend === 'wasm' ? (onnxWasm.numThreads ?? 1) : 0,
+      loadSeconds: (performance.now() - started) / 1000,
+      ...(fallbackReason ? { fallbackReason } : {}),
+    };
+  }
+
+  private async create(modelId: string, choice: ExecutionChoice, onProgress: (progress: LoadProgress) => void) {
+    return pipeline('automatic-speech-recognition', modelId, {
+      device: choice.backend,
+      dtype: choice.precision,
+      progress_callback: (info) => {
+        if (info.status === 'progress') onProgress({ file: info.file, loadedBytes: info.loaded, totalBytes: info.total, done: false });
+        if (info.status === 'done') onProgress({ file: info.file, loadedBytes: 0, totalBytes: 0, done: true });
+      },
+    });
+  }
+
+  private async recognise(audio: Float32Array): Promise<string> {
+    if (!this.recogniser) throw new Error('No speech recognition model is loaded');
+    const output = await this.recogniser(audio, { language: this.language ?? 'en', task: 'transcribe' });
+    return (Array.isArray(output) ? output[0]! : output).text;
+  }
+
+  private begin(onEvent: (event: TranscriptEvent) => void, onError: (error: unknown) => void, partials: boolean) {
+    if (this.stream) throw new Error('A recording or file is already being transcribed');
+    const segmenter = new SpeechSegmenter(partials ? {} : { partialIntervalSamples: Number.POSITIVE_INFINITY });
+    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio), onEvent, onError);
+    this.stream = { segmenter, scheduler };
+    return this.stream;
+  }
+
+  startStream(onEvent: (event: TranscriptEvent) => void, onError: (message: string) => void): void {
+    this.begin(onEvent, (error) => onError(message(error)), true);
+  }
+
+  pushAudio(chunk: Float32Array): void {
+    if (!this.stream) throw new Error('No recording is in progress');
+    for (const event of this.stream.segmenter.push(chunk)) this.stream.scheduler.handle(event);
+  }
+
+  async endStream(): Promise<StreamSummary> {
+    const stream = this.stream;
+    if (!stream) throw new Error('No recording is in progress');
+    try {
+      for (const event of stream.segmenter.end()) stream.scheduler.handle(event);
+      return await stream.scheduler.idle();
+    } finally {
+      this.stream = undefined;
+    }
+  }
+
+  async transcribeClip(audio: Float32Array, onEvent: (event: TranscriptEvent) => void): Promise<StreamSummary> {
+    const { segmenter, scheduler } = this.begin(onEvent, () => {}, false);
+    try {
+      for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) {
+        for (const event of segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES))) scheduler.handle(event);
+      }
+      for (const event of segmenter.end()) scheduler.handle(event);
+      return await scheduler.idle();
+    } finally {
+      this.stream = undefined;
+    }
+  }
+}
+
+Comlink.expose(new AsrWorker());
