@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * `npm test`: the unit tests, then the end-to-end tests in Chromium, each through vitest's JSON
+ * reporter, ending with one line `N passed, N failed, N skipped` over both.
+ */
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  success: boolean;
+}
+
+const suites = [
+  { name: 'unit', args: ['vitest', 'run'] },
+  { name: 'end-to-end', args: ['vitest', 'run', '--config', 'e2e/vitest.config.ts'] },
+];
+
+const outputDir = mkdtempSync(join(tmpdir(), 'sotto-test-'));
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let broken = false;
+
+for (const suite of suites) {
+  console.log(`\n=== ${suite.name} tests ===`);
+  const outputFile = join(outputDir, `${suite.name}.json`);
+  const run = spawnSync('npx', [...suite.args, '--reporter=default', '--reporter=json', `--outputFile.json=${outputFile}`], { stdio: 'inherit' });
+  try {
+    const report = JSON.parse(readFileSync(outputFile, 'utf8')) as VitestJson;
+    totals.passed += report.numPassedTests;
+    totals.failed += report.numFailedTests;
+    totals.skipped += report.numPendingTests + report.numTodoTests;
+    if (run.status !== 0 && report.numFailedTests === 0) broken = true;
+  } catch {
+    console.error(`The ${suite.name} tests produced no report (exit code ${run.status}).`);
+    broken = true;
+  }
+}
+rmSync(outputDir, { recursive: true, force: true });
+
+if (broken) totals.failed += 1;
+console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(totals.failed > 0 ? 1 : 0);
