@@ -1,7 +1,7 @@
 import { hc } from 'hono/client';
 import type { ApiType } from '../../server/api.ts';
 import { findModel, parseManifest, PRECISIONS } from '../../models/manifest-schema.ts';
-import type { AsrBackend, LoadRequest, TranscriptEvent } from '../shared/asr-protocol.ts';
+import type { LoadRequest, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AudioInputError } from '../shared/audio/validate.ts';
 import { TranscriptBuilder } from '../shared/transcript-stitch.ts';
 import { AbortError, AsrBridge } from './asr-bridge.ts';
@@ -12,9 +12,15 @@ import { View } from './view.ts';
 const MAX_FILE_SECONDS = 60 * 60;
 const SAMPLE_RATE = 16_000;
 
-function requestedBackend(search: string): AsrBackend | 'auto' {
-  const backend = new URLSearchParams(search).get('backend');
-  return backend === 'webgpu' || backend === 'wasm' ? backend : 'auto';
+/** `?backend=wasm|webgpu` and `?threads=N` override the automatic choice (for comparisons and tests). */
+function overrides(search: string): Pick<LoadRequest, 'backend' | 'threads'> {
+  const params = new URLSearchParams(search);
+  const backend = params.get('backend');
+  const threads = Number(params.get('threads'));
+  return {
+    backend: backend === 'webgpu' || backend === 'wasm' ? backend : 'auto',
+    ...(Number.isInteger(threads) && threads > 0 ? { threads } : {}),
+  };
 }
 
 function readable(error: unknown): string {
@@ -33,7 +39,7 @@ async function modelRequest(search: string): Promise<LoadRequest> {
   const model = findModel(parseManifest(await manifestResponse.json()), asrModel);
   return {
     modelId: model.id,
-    backend: requestedBackend(search),
+    ...overrides(search),
     availablePrecisions: PRECISIONS.filter((p) => model.variants[p]),
     language: 'en',
   };

@@ -44,8 +44,13 @@ export class AsrBridge {
   }
 
   async startStream(onEvent: (event: TranscriptEvent) => void, onError: (message: string) => void, signal?: AbortSignal): Promise<void> {
-    await this.call(signal, (api) => api.startStream(Comlink.proxy(onEvent), Comlink.proxy(onError)));
     this.streaming = true;
+    try {
+      await this.call(signal, (api) => api.startStream(Comlink.proxy(onEvent), Comlink.proxy(onError)));
+    } catch (error) {
+      this.streaming = false;
+      throw error;
+    }
   }
 
   pushAudio(chunk: Float32Array): void {

@@ -11,6 +11,8 @@ export interface LoadRequest {
   /** The precisions the manifest offers for this model. */
   availablePrecisions: Precision[];
   language?: string;
+  /** WASM threads; defaults to what the machine offers. */
+  threads?: number;
 }
 
 export interface LoadProgress {
@@ -48,13 +50,16 @@ export interface StreamSummary {
   segments: number;
 }
 
+/** Callbacks cross the worker boundary through comlink, so the worker may await their delivery. */
+export type TranscriptListener = (event: TranscriptEvent) => void | Promise<unknown>;
+
 export interface AsrWorkerApi {
   load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel>;
   /** Starts a stream; events arrive through the callback while audio is pushed, recognition errors through onError. */
-  startStream(onEvent: (event: TranscriptEvent) => void, onError: (message: string) => void): void;
+  startStream(onEvent: TranscriptListener, onError: (message: string) => void): void;
   pushAudio(chunk: Float32Array): void;
   /** Flushes the open segment and resolves once every final segment is recognised. */
   endStream(): Promise<StreamSummary>;
   /** A whole clip (an opened file): streamed through the same segmentation. */
-  transcribeClip(audio: Float32Array, onEvent: (event: TranscriptEvent) => void): Promise<StreamSummary>;
+  transcribeClip(audio: Float32Array, onEvent: TranscriptListener): Promise<StreamSummary>;
 }

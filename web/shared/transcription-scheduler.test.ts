@@ -16,7 +16,7 @@ function setup(delayMs = 5) {
     recognised.push(samples[0]!);
     await new Promise((r) => setTimeout(r, delayMs));
     return ` text ${samples[0]} `;
-  }, (e) => events.push(e));
+  }, (e) => void events.push(e));
   return { scheduler, events, recognised };
 }
 
@@ -54,7 +54,7 @@ describe('TranscriptionScheduler', () => {
     const scheduler = new TranscriptionScheduler(async () => {
       clock += 500;
       return 'x';
-    }, (e) => events.push(e), undefined, () => clock);
+    }, (e) => void events.push(e), undefined, () => clock);
     scheduler.handle(final(1, 1, 16_000));
     const summary = await scheduler.idle();
     expect(events[0]).toMatchObject({ startSeconds: 2, endSeconds: 4, overlapSeconds: 1, realTimeFactor: 0.25 });
@@ -68,13 +68,13 @@ describe('TranscriptionScheduler', () => {
     const scheduler = new TranscriptionScheduler(async () => {
       if (fail) throw new Error('model crashed');
       return 'ok';
-    }, (e) => events.push(e), (e) => errors.push(e));
+    }, (e) => void events.push(e), (e) => errors.push(e));
     scheduler.handle(final(0, 1));
     scheduler.handle(final(1, 1));
     await expect(scheduler.idle()).rejects.toThrow('model crashed');
     expect(errors).toHaveLength(1);
     fail = false;
-    const fresh = new TranscriptionScheduler(async () => 'ok', (e) => events.push(e));
+    const fresh = new TranscriptionScheduler(async () => 'ok', (e) => void events.push(e));
     fresh.handle(final(1, 1));
     await fresh.idle();
     expect(events).toHaveLength(1);

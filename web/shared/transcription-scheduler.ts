@@ -20,7 +20,8 @@ export class TranscriptionScheduler {
 
   constructor(
     private readonly recognise: Recognise,
-    private readonly emit: (event: TranscriptEvent) => void,
+    /** Awaited, so that idle() resolves only after every event reached its listener (across a worker boundary too). */
+    private readonly emit: (event: TranscriptEvent) => void | Promise<unknown>,
     private readonly onError: (error: unknown) => void = () => {},
     private readonly now: () => number = () => performance.now(),
   ) {}
@@ -77,7 +78,7 @@ export class TranscriptionScheduler {
       this.summary.audioSeconds += (event.audio.length - event.overlapSamples) / SAMPLE_RATE;
     }
     this.summary.computeSeconds += computeSeconds;
-    this.emit({
+    await this.emit({
       type: event.type,
       segmentId: event.segmentId,
       text: text.trim(),

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
-import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, StreamSummary, TranscriptEvent } from '../shared/asr-protocol.ts';
+import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
 import { SpeechSegmenter } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import { chooseExecution, choosePrecision, wasmThreadCount, type ExecutionChoice } from '../shared/variant-choice.ts';
@@ -37,6 +37,7 @@ class AsrWorker implements AsrWorkerApi {
 
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     const started = performance.now();
+    if (request.threads !== undefined) onnxWasm.numThreads = request.threads;
     const device = await deviceCapabilities();
     const choice = chooseExecution(request.backend, device, request.availablePrecisions);
     let loaded: ExecutionChoice = choice;
@@ -77,7 +78,7 @@ class AsrWorker implements AsrWorkerApi {
     return (Array.isArray(output) ? output[0]! : output).text;
   }
 
-  private begin(onEvent: (event: TranscriptEvent) => void, onError: (error: unknown) => void, partials: boolean) {
+  private begin(onEvent: TranscriptListener, onError: (error: unknown) => void, partials: boolean) {
     if (this.stream) throw new Error('A recording or file is already being transcribed');
     const segmenter = new SpeechSegmenter(partials ? {} : { partialIntervalSamples: Number.POSITIVE_INFINITY });
     const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio), onEvent, onError);
@@ -85,7 +86,7 @@ class AsrWorker implements AsrWorkerApi {
     return this.stream;
   }
 
-  startStream(onEvent: (event: TranscriptEvent) => void, onError: (message: string) => void): void {
+  startStream(onEvent: TranscriptListener, onError: (message: string) => void): void {
     this.begin(onEvent, (error) => onError(message(error)), true);
   }
 
@@ -105,7 +106,7 @@ class AsrWorker implements AsrWorkerApi {
     }
   }
 
-  async transcribeClip(audio: Float32Array, onEvent: (event: TranscriptEvent) => void): Promise<StreamSummary> {
+  async transcribeClip(audio: Float32Array, onEvent: TranscriptListener): Promise<StreamSummary> {
     const { segmenter, scheduler } = this.begin(onEvent, () => {}, false);
     try {
       for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) {
