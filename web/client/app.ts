@@ -3,7 +3,7 @@ import type { ApiType } from '../../server/api.ts';
 import { findModel, parseManifest, PRECISIONS } from '../../models/manifest-schema.ts';
 import type { LoadRequest, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AudioInputError } from '../shared/audio/validate.ts';
-import { TranscriptBuilder } from '../shared/transcript-stitch.ts';
+import { joinNonEmpty, TranscriptBuilder } from '../shared/transcript-stitch.ts';
 import { AbortError, AsrBridge } from './asr-bridge.ts';
 import { decodeAudioFile } from './audio/decode-file.ts';
 import { startMicrophone, type MicrophoneSession } from './audio/microphone.ts';
@@ -50,10 +50,13 @@ export async function startApp(root: Document): Promise<void> {
   const view = new View(root);
   const bridge = new AsrBridge();
   let transcript = new TranscriptBuilder();
+  /** Text of earlier recordings and files: a new one adds to the transcript, it never replaces it. */
+  let earlierText = '';
   let microphone: MicrophoneSession | undefined;
   let cancel: AbortController | undefined;
 
-  const render = () => view.showTranscript(transcript.text(), '');
+  const fullText = () => joinNonEmpty([earlierText, transcript.text()], '\n');
+  const render = () => view.showTranscript(joinNonEmpty([earlierText, transcript.finalText()], '\n'), transcript.partialText());
   const onEvent = (event: TranscriptEvent) => {
     const toSample = (seconds: number) => Math.round(seconds * SAMPLE_RATE);
     if (event.type === 'final') transcript.finalize(event.segmentId, event.text, toSample(event.startSeconds), toSample(event.endSeconds), toSample(event.overlapSeconds));
@@ -78,8 +81,8 @@ export async function startApp(root: Document): Promise<void> {
   }
 
   function begin(): AbortSignal {
+    earlierText = fullText();
     transcript = new TranscriptBuilder();
-    render();
     view.showError(undefined);
     cancel = new AbortController();
     view.setCancellable(true);
@@ -146,6 +149,11 @@ export async function startApp(root: Document): Promise<void> {
     const file = view.fileInput.files?.[0];
     view.fileInput.value = '';
     if (file) void transcribeFile(file);
+  });
+  view.clear.addEventListener('click', () => {
+    earlierText = '';
+    transcript = new TranscriptBuilder();
+    render();
   });
   view.cancel.addEventListener('click', () => {
     void microphone?.stop();

@@ -13,6 +13,7 @@ export class View {
   readonly record: HTMLButtonElement;
   readonly fileInput: HTMLInputElement;
   readonly cancel: HTMLButtonElement;
+  readonly clear: HTMLButtonElement;
   private readonly status: HTMLElement;
   private readonly progress: HTMLProgressElement;
   private readonly progressText: HTMLElement;
@@ -28,6 +29,7 @@ export class View {
     this.record = element(root, 'record');
     this.fileInput = element(root, 'file-input');
     this.cancel = element(root, 'cancel');
+    this.clear = element(root, 'clear');
     this.status = element(root, 'status');
     this.progress = element(root, 'load-progress');
     this.progressText = element(root, 'load-progress-text');

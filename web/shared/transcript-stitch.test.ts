@@ -90,4 +90,12 @@ describe('TranscriptBuilder', () => {
     transcript.finalize(2, 'two', 40_000, 50_000, 0);
     expect(transcript.text()).toBe('one two');
   });
+
+  it('keeps final and partial text apart for display', () => {
+    const transcript = new TranscriptBuilder();
+    transcript.finalize(0, 'one', 0, 16_000, 0);
+    transcript.setPartial(1, 'two thr');
+    expect([transcript.finalText(), transcript.partialText()]).toEqual(['one', 'two thr']);
+    expect(transcript.text()).toBe('one two thr');
+  });
 });

@@ -68,10 +68,17 @@ export class TranscriptBuilder {
   }
 
   text(): string {
+    return joinNonEmpty([this.finalText(), this.partialText()], ' ');
+  }
+
+  finalText(): string {
+    return joinNonEmpty(this.finals.map((segment) => segment.text), ' ');
+  }
+
+  partialText(): string {
     const partial = this.partial;
     // Stitched on read: the segment a partial overlaps may be finalized after the partial arrived.
-    const partialText = partial ? this.stitch(partial.segmentId, partial.text, partial.overlapSamples) : '';
-    return [...this.finals.map((segment) => segment.text), partialText].filter((text) => text.length > 0).join(' ');
+    return partial ? this.stitch(partial.segmentId, partial.text, partial.overlapSamples) : '';
   }
 
   segments(): readonly TranscriptSegment[] {
@@ -83,4 +90,8 @@ export class TranscriptBuilder {
     if (overlapSamples > 0 && previous?.id === segmentId - 1) return mergeOverlappingText(previous.text, text);
     return text.trim().replace(/\s+/g, ' ');
   }
+}
+
+export function joinNonEmpty(parts: readonly string[], separator: string): string {
+  return parts.filter((part) => part.length > 0).join(separator);
 }
