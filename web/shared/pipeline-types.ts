@@ -1,0 +1,61 @@
+import type { PlacementMode, Reasons } from './placement-policy.ts';
+
+/** The contract between the speech-translation pipeline, the UI and saved sessions. */
+
+export type StageName = 'asr' | 'translation';
+
+/** Where one run of a stage happened, and why. */
+export interface StageRun {
+  stage: StageName;
+  placement: 'device' | 'server';
+  /** Human label of the engine: "WebGPU", "WebAssembly", "server CPU", "server GPU". */
+  backend: string;
+  reasons: Reasons;
+  /** Wall time of this run in milliseconds. */
+  ms: number;
+}
+
+export interface TranslatedSegment {
+  segmentId: number;
+  startSeconds: number;
+  endSeconds: number;
+  sourceText: string;
+  translation?: string;
+  asrRun?: StageRun;
+  translationRun?: StageRun;
+  status: 'pending' | 'done' | 'failed';
+  error?: string;
+}
+
+/** Bytes that stayed on the device versus bytes that crossed the network, measured from real traffic. */
+export interface DataLedger {
+  audioBytesCaptured: number;
+  /** Always 0: no code path sends audio; the e2e tests check it against the browser's network log. */
+  audioBytesSent: number;
+  transcriptBytesSent: number;
+  translationBytesReceived: number;
+  translationRequests: number;
+}
+
+export interface SessionSettings {
+  sourceLanguage: string;
+  targetLanguage: string;
+  mode: PlacementMode;
+}
+
+export interface SessionRecord extends SessionSettings {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  title: string;
+  segments: TranslatedSegment[];
+  ledger: DataLedger;
+}
+
+export const EMPTY_LEDGER: DataLedger = {
+  audioBytesCaptured: 0,
+  audioBytesSent: 0,
+  transcriptBytesSent: 0,
+  translationBytesReceived: 0,
+  translationRequests: 0,
+};
