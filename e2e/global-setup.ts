@@ -1,0 +1,54 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { createAudioFixtures, type AudioFixtures } from './support/audio-fixtures.ts';
+import { repoRoot } from './support/paths.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    audioFixtures: AudioFixtures;
+    /** A copy of dist/ the servers serve, so a `vite build` elsewhere during the run cannot change it. */
+    distDir: string;
+  }
+}
+
+// What server/main.ts compares with dist/index.html before it rebuilds.
+const buildInputs = ['web', 'public', 'vite.config.ts'];
+
+/** Newest modification time under `entry`, skipping dot files and node_modules. */
+function newestMtime(entry: string): number {
+  if (!existsSync(entry)) return 0;
+  const stats = statSync(entry);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  let newest = 0;
+  for (const child of readdirSync(entry)) {
+    if (child.startsWith('.') || child === 'node_modules') continue;
+    newest = Math.max(newest, newestMtime(join(entry, child)));
+  }
+  return newest;
+}
+
+function run(command: string, args: string[]): void {
+  const started = performance.now();
+  execFileSync(command, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`[e2e] ${command} ${args.join(' ')}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Builds what the server serves before any test runs, so that no test timeout includes a build. */
+export default function setup(project: TestProject): () => void {
+  const index = join(repoRoot, 'dist', 'index.html');
+  const sourcesChanged = Math.max(...buildInputs.map((input) => newestMtime(join(repoRoot, input))));
+  if (!existsSync(index) || statSync(index).mtimeMs < sourcesChanged) run('npx', ['vite', 'build']);
+  run('npx', ['tsx', 'models/generate/main.ts', '--size', 'tiny']);
+
+  const workDir = mkdtempSync(join(tmpdir(), 'sotto-e2e-'));
+  const distDir = join(workDir, 'dist');
+  cpSync(join(repoRoot, 'dist'), distDir, { recursive: true });
+  const fixturesDir = join(workDir, 'audio');
+  mkdirSync(fixturesDir);
+  project.provide('distDir', distDir);
+  project.provide('audioFixtures', createAudioFixtures(fixturesDir));
+  return () => rmSync(workDir, { recursive: true, force: true });
+}

@@ -1,0 +1,88 @@
+import { describe, expect, inject, it } from 'vitest';
+import { expectNoProblems, expectWordLike, openApp, openFile, waitUntilIdle, type AppPage } from './support/app-page.ts';
+import { sharedSpeechFile } from './support/audio-fixtures.ts';
+import { useHarness } from './support/harness.ts';
+import { NetworkAudit } from './support/network-audit.ts';
+import { waitForEvent } from './support/transcript-probe.ts';
+
+const fixtures = inject('audioFixtures');
+const harness = useHarness({ fakeMicrophoneWav: fixtures.speech });
+
+/** Opens the app with a network audit running from before the first request. */
+async function openAudited(): Promise<AppPage & { audit: NetworkAudit }> {
+  let audit: NetworkAudit | undefined;
+  const app = await openApp(harness.browser, harness.server, {
+    beforeNavigate: async (page) => {
+      audit = await NetworkAudit.attach(page, harness.server.url);
+    },
+  });
+  return { ...app, audit: audit! };
+}
+
+describe('privacy', () => {
+  it('a whole session (load, recording, files) sends no audio, only to its own server, and almost nothing', async () => {
+    const app = await openAudited();
+    const { page } = app;
+    await page.locator('#record').click();
+    await waitForEvent(page, 'final');
+    await page.locator('#record').click();
+    await waitUntilIdle(page);
+    for (const file of [fixtures.speech, sharedSpeechFile('jfk.wav')]) {
+      if (file) expectWordLike((await openFile(page, file)).transcript);
+    }
+    const report = await app.audit.finish();
+
+    expect(report.findings).toEqual([]);
+    // Each recorder saw what the other saw, so neither missed a request.
+    expect(report.unmatched).toEqual([]);
+    const hosts = new Set(report.requests.map((request) => new URL(request.url).host));
+    expect([...hosts]).toEqual([new URL(harness.server.url).host]);
+    // The worker's own fetches are in the audit: the model came from the server, not a CDN or the hub.
+    const modelFiles = report.requests.filter((request) => request.target === 'worker' && /\/models\/.+\.onnx$/.test(request.url));
+    expect(modelFiles.length).toBeGreaterThan(0);
+    console.info(
+      `sent over the network: ${report.sent.requests} requests, ${report.sent.headerBytes} bytes of request lines and headers, ${report.sent.bodyBytes} bytes of bodies`,
+    );
+    expect(report.sent.bodyBytes).toBeLessThan(4 * 1024);
+    expect(report.sent.headerBytes + report.sent.bodyBytes).toBeLessThan(64 * 1024);
+    expectNoProblems(app);
+  });
+
+  it('the audit itself catches audio sent by the page or by a worker, and bodies it cannot read', async () => {
+    const { page, audit } = await openAudited();
+    const origin = new URL(harness.server.url).origin;
+    const workerUrl = await page.evaluate((serverOrigin) => {
+      const source = `onmessage = () => fetch('${serverOrigin}/api/canary-worker', { method: 'POST', body: 'OggS' }).then(() => postMessage('sent'))`;
+      const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+      const canary = globalThis as unknown as { Worker: new (url: string) => unknown; canaryWorker: unknown };
+      canary.canaryWorker = new canary.Worker(url);
+      return url;
+    }, origin);
+    // The worker fetches when told to, once the audit records its requests.
+    await expect.poll(() => audit.tappedTargets()).toContain(workerUrl);
+    // Once the last canary is answered, the audit has long seen it leave.
+    const lastAnswered = page.waitForEvent('requestfinished', (request) => request.url().endsWith('/api/canary-beacon'));
+    await page.evaluate(async (serverOrigin) => {
+      interface CanaryWorker {
+        onmessage: (() => void) | null;
+        postMessage(message: string): void;
+      }
+      const canary = globalThis as unknown as { canaryWorker: CanaryWorker; navigator: { sendBeacon(url: string, body: Blob): boolean } };
+      await new Promise<void>((resolve) => {
+        canary.canaryWorker.onmessage = resolve;
+        canary.canaryWorker.postMessage('go');
+      });
+      const riffHeader = new Uint8Array([0x52, 0x49, 0x46, 0x46, 0, 0, 0, 0, 0x57, 0x41, 0x56, 0x45]);
+      await fetch(`${serverOrigin}/api/canary-page`, { method: 'POST', body: riffHeader });
+      canary.navigator.sendBeacon(`${serverOrigin}/api/canary-beacon`, new Blob([new Uint8Array(16)]));
+    }, origin);
+    await lastAnswered;
+    const { findings } = await audit.finish();
+
+    expect(findings).toContain(`POST ${origin}/api/canary-page (page): body carries RIFF/WAVE audio`);
+    expect(findings).toContain(`POST ${origin}/api/canary-page (playwright): body carries RIFF/WAVE audio`);
+    expect(findings).toContain(`POST ${origin}/api/canary-worker (worker): body carries Ogg audio`);
+    expect(findings).toContain(`POST ${origin}/api/canary-worker (playwright): body carries Ogg audio`);
+    expect(findings).toContain(`POST ${origin}/api/canary-beacon (page): has a body that could not be inspected`);
+  });
+});

@@ -1,0 +1,100 @@
+import type { Browser, Page } from 'playwright-core';
+import { expect, onTestFinished } from 'vitest';
+import type { RunningServer } from './server.ts';
+import { installProbe } from './transcript-probe.ts';
+
+export interface AppPage {
+  page: Page;
+  /** Uncaught exceptions, console errors (the workers' included) and crashes, as they happened. */
+  problems: string[];
+}
+
+export interface OpenOptions {
+  /** Appended to the server's URL, e.g. '?backend=wasm'. */
+  query?: string;
+  /** Runs on the new page before it navigates (e.g. to start a network audit). */
+  beforeNavigate?: (page: Page) => Promise<void>;
+}
+
+/** Opens the app in a fresh context (closed when the test ends) and waits for the model to load. */
+export async function openApp(browser: Browser, server: RunningServer, options: OpenOptions = {}): Promise<AppPage> {
+  const context = await browser.newContext();
+  onTestFinished(() => context.close());
+  // Model loads and transcriptions are slow on a busy 2-core machine: let waits run nearly as long as
+  // the test may (120 s), so a slow step fails with Playwright's message rather than a bare test timeout.
+  context.setDefaultTimeout(100_000);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
+  });
+  page.on('crash', () => problems.push('the page crashed'));
+  await installProbe(page);
+  await options.beforeNavigate?.(page);
+  await page.goto(`${server.url}${options.query ?? ''}`);
+  await waitUntilIdle(page);
+  await expectNoError(page);
+  expect(await page.locator('#status').textContent()).toMatch(/^Ready/);
+  return { page, problems };
+}
+
+/**
+ * Waits until the app takes input again: after loading, a file, or a recording (inputs enabled,
+ * no Cancel button), or until it shows an error.
+ */
+export async function waitUntilIdle(page: Page): Promise<void> {
+  await page
+    .locator('#error:not([hidden]), body:has(#file-input:enabled):has(#record:enabled):has(#cancel[hidden])')
+    .first()
+    .waitFor({ state: 'attached' });
+}
+
+export interface FileOutcome {
+  status: string;
+  /** The text of #error when it is shown. */
+  error: string | undefined;
+  /** The final text of the transcript, earlier recordings and files included. */
+  transcript: string;
+  partial: string;
+}
+
+/** Opens a file through #file-input and waits for the app to finish with it. */
+export async function openFile(page: Page, path: string): Promise<FileOutcome> {
+  await page.locator('#file-input').setInputFiles(path);
+  // The change handler disables the inputs before its first await, so idle now means finished.
+  await waitUntilIdle(page);
+  return outcome(page);
+}
+
+export async function outcome(page: Page): Promise<FileOutcome> {
+  const error = page.locator('#error');
+  return {
+    status: (await page.locator('#status').textContent()) ?? '',
+    error: (await error.isVisible()) ? ((await error.textContent()) ?? '') : undefined,
+    transcript: (await page.locator('#transcript .final').textContent()) ?? '',
+    partial: (await page.locator('#transcript .partial').textContent()) ?? '',
+  };
+}
+
+export async function expectNoError(page: Page): Promise<void> {
+  const error = page.locator('#error');
+  if (await error.isVisible()) expect.fail(`The app shows an error: ${await error.textContent()}`);
+}
+
+/** What a random-weight model can be trusted to produce: some text with letters in words. */
+export function expectWordLike(text: string): void {
+  expect(text.trim()).not.toBe('');
+  expect(text).toMatch(/\p{L}{2,}/u);
+}
+
+/** The number in "RTF 0.08". */
+export async function realTimeFactor(page: Page): Promise<number> {
+  const text = (await page.locator('#rtf').textContent()) ?? '';
+  expect(text).toMatch(/^RTF \d+(\.\d+)?$/);
+  return Number(text.slice(4));
+}
+
+export function expectNoProblems(app: AppPage): void {
+  expect(app.problems).toEqual([]);
+}

@@ -1,0 +1,35 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, inject, onTestFinished } from 'vitest';
+import { launchChromium, type BrowserOptions } from './browser.ts';
+import { startServer, type RunningServer } from './server.ts';
+
+export interface Harness {
+  server: RunningServer;
+  browser: Browser;
+}
+
+/** The server, on the build global-setup made, so a concurrent `vite build` cannot change it mid-run. */
+export function startAppServer(): Promise<RunningServer> {
+  return startServer({ SOTTO_DIST_DIR: inject('distDir') });
+}
+
+/** One server and one browser for the test file (beforeAll/afterAll); fields are set once beforeAll ran. */
+export function useHarness(browserOptions: BrowserOptions = {}): Harness {
+  const harness = {} as Harness;
+  beforeAll(async () => {
+    harness.server = await startAppServer();
+    harness.browser = await launchChromium(browserOptions);
+  });
+  afterAll(async () => {
+    await harness.browser?.close();
+    await harness.server?.stop();
+  });
+  return harness;
+}
+
+/** A second browser with other flags, closed when the test ends. */
+export async function launchForTest(options: BrowserOptions): Promise<Browser> {
+  const browser = await launchChromium(options);
+  onTestFinished(() => browser.close());
+  return browser;
+}
