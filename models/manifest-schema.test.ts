@@ -1,14 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManifestError, downloadBytes, filesFor, findModel, parseManifest } from './manifest-schema.ts';
+import {
+  ManifestError,
+  downloadBytes,
+  filesFor,
+  findModel,
+  modelLanguageCode,
+  parseManifest,
+  parsePrecisions,
+  supportsDirection,
+  translationDirections,
+} from './manifest-schema.ts';
 
 const realManifest: unknown = JSON.parse(readFileSync(join(import.meta.dirname, 'manifest.json'), 'utf8'));
 const sha = (digit: string) => digit.repeat(64);
 
 interface DraftFile { path: string; bytes?: number; sha256?: string }
 interface DraftModel { id: string; source: Record<string, unknown>; languages: string[]; files: DraftFile[]; variants: Record<string, { files: DraftFile[] }>; [key: string]: unknown }
-interface Draft { version: number; defaults: { asr: string }; models: DraftModel[] }
+interface Draft { version: number; defaults: { asr: string; translation?: { server: string; device: string } }; models: DraftModel[] }
 
 /** A small valid manifest: one hub model and one generated model imitating it. */
 function validManifest(): Draft {
@@ -46,9 +56,8 @@ function validManifest(): Draft {
   };
 }
 
-/** The ManifestError message for a manifest broken by `change`. */
-function problemsAfter(change: (draft: Draft) => void): string {
-  const draft = validManifest();
+/** The ManifestError message for a manifest (the small fixture unless given) broken by `change`. */
+function problemsAfter(change: (draft: Draft) => void, draft = validManifest()): string {
   change(draft);
   try {
     parseManifest(draft);
@@ -62,8 +71,12 @@ function problemsAfter(change: (draft: Draft) => void): string {
 describe('parseManifest', () => {
   it('accepts models/manifest.json', () => {
     const manifest = parseManifest(realManifest);
-    expect(manifest.defaults.asr).toBe('sotto/whisper-tiny-random');
-    expect(manifest.models.map((m) => m.id)).toEqual(['onnx-community/whisper-base', 'sotto/whisper-tiny-random', 'sotto/whisper-base-random']);
+    expect(manifest.defaults).toEqual({ asr: 'sotto/whisper-tiny-random', translation: { server: 'sotto/nllb-tiny-random', device: 'sotto/opus-mt-en-de-tiny-random' } });
+    expect(manifest.models.map((m) => m.id)).toEqual([
+      'onnx-community/whisper-base', 'sotto/whisper-tiny-random', 'sotto/whisper-base-random',
+      'Xenova/opus-mt-en-de', 'sotto/opus-mt-en-de-tiny-random', 'sotto/opus-mt-en-de-random',
+      'Xenova/nllb-200-distilled-600M', 'sotto/nllb-tiny-random', 'sotto/nllb-200-distilled-600M-random',
+    ]);
   });
 
   it('accepts the small fixture', () => {
@@ -170,5 +183,105 @@ describe('filesFor and downloadBytes', () => {
     expect(downloadBytes(tinyRandom, 'fp32')).toBe(expected);
     expect(filesFor(tinyRandom, 'fp32')).toHaveLength(7);
     expect(downloadBytes(findModel(models, 'onnx-community/whisper-base'), 'q8')).toBeUndefined();
+  });
+});
+
+/** The small fixture plus a one-direction Marian model and an any-to-any model with its own language codes, both defaults. */
+function withTranslation(): Draft {
+  const draft = validManifest();
+  const shared = { task: 'translation', placement: ['server'], files: [{ path: 'config.json' }], variants: { q8: { files: [{ path: 'onnx/encoder_model_quantized.onnx' }] } } };
+  draft.models.push(
+    { ...shared, id: 'test/marian', architecture: 'marian', source: { type: 'hub', revision: 'main' }, languages: ['en', 'de'], directions: [{ source: 'en', target: 'de' }], placement: ['device', 'server'] },
+    {
+      ...shared,
+      id: 'test/nllb',
+      architecture: 'm2m100',
+      source: {
+        type: 'generated', size: 'tiny', imitates: 'test/marian', seed: 3, textTokens: 1000, generatedTokensPerSourceToken: 0.6, maxGeneratedTokens: 64,
+        dimensions: { dModel: 64, encoderLayers: 2, decoderLayers: 2, heads: 2, ffnDim: 128, maxPositions: 1024, vocabSize: 1205 },
+      },
+      languages: ['en', 'de', 'fr'],
+      languageCodes: { en: 'eng_Latn', de: 'deu_Latn', fr: 'fra_Latn' },
+      directions: 'any-to-any',
+    },
+  );
+  draft.defaults.translation = { server: 'test/nllb', device: 'test/marian' };
+  return draft;
+}
+
+describe('translation models', () => {
+  const manifest = parseManifest(withTranslation());
+  const marian = findModel(manifest, 'test/marian');
+  const nllb = findModel(manifest, 'test/nllb');
+  const whisper = findModel(manifest, 'test/tiny');
+
+  it('accepts the fixture with translation defaults; they are optional', () => {
+    expect(manifest.defaults.translation).toEqual({ server: 'test/nllb', device: 'test/marian' });
+    expect(parseManifest(validManifest()).defaults.translation).toBeUndefined();
+  });
+
+  it('lists directions: the given pairs, or every ordered pair of distinct languages', () => {
+    expect(translationDirections(marian)).toEqual([{ source: 'en', target: 'de' }]);
+    expect(translationDirections(nllb)).toHaveLength(6);
+    expect(translationDirections(nllb)).toContainEqual({ source: 'fr', target: 'de' });
+    expect(translationDirections(whisper)).toEqual([]);
+  });
+
+  it.each([
+    ['test/marian', 'en', 'de', true],
+    ['test/marian', 'de', 'en', false],
+    ['test/nllb', 'de', 'fr', true],
+    ['test/nllb', 'de', 'de', false],
+    ['test/nllb', 'en', 'es', false],
+    ['test/tiny', 'en', 'de', false],
+  ])('%s translates %s → %s: %s', (id, source, target, expected) => {
+    expect(supportsDirection(findModel(manifest, id), source, target)).toBe(expected);
+  });
+
+  it("gives the model's own language code, or the ISO code where it has none", () => {
+    expect(modelLanguageCode(nllb, 'de')).toBe('deu_Latn');
+    expect(modelLanguageCode(marian, 'de')).toBe('de');
+    expect(modelLanguageCode(whisper, 'en')).toBe('en');
+  });
+
+  it('names the supported languages when asked for another', () => {
+    expect(() => modelLanguageCode(nllb, 'es')).toThrow(new ManifestError('Model "test/nllb" does not support the language "es" (it supports en, de, fr)'));
+  });
+
+  it('rejects directions between unlisted or equal languages', () => {
+    const message = problemsAfter((m) => (m.models[2]!.directions = [{ source: 'en', target: 'fr' }, { source: 'de', target: 'de' }]), withTranslation());
+    expect(message).toContain('models.2.directions.0.target: "fr" is not in languages');
+    expect(message).toContain('models.2.directions.1: source and target must differ');
+  });
+
+  it('rejects language codes for unlisted languages and missing ones', () => {
+    const message = problemsAfter((m) => (m.models[3]!.languageCodes = { en: 'eng_Latn', es: 'spa_Latn' }), withTranslation());
+    expect(message).toContain('models.3.languageCodes.es: "es" is not in languages');
+    expect(message).toContain('models.3.languageCodes: no code for de, fr');
+  });
+
+  it('rejects a task or dimensions that do not fit the architecture', () => {
+    expect(problemsAfter((m) => (m.models[2]!.task = 'automatic-speech-recognition'), withTranslation())).toContain('models.2.task');
+    const dims = problemsAfter((m) => (m.models[3]!.source.dimensions = validManifest().models[1]!.source.dimensions), withTranslation());
+    expect(dims).toContain('models.3.source.dimensions.heads');
+  });
+
+  it.each([
+    [(d: Draft) => (d.defaults.translation!.server = 'test/none'), 'defaults.translation.server: default server translation model "test/none" is not in the manifest'],
+    [(d: Draft) => (d.defaults.translation!.device = 'test/nllb'), 'defaults.translation.device: default device translation model "test/nllb" is not placed on the device'],
+    [(d: Draft) => (d.defaults.translation!.server = 'test/tiny'), 'defaults.translation.server: default server translation model "test/tiny" does not translate'],
+    [(d: Draft) => (d.defaults.asr = 'test/marian'), 'defaults.asr: default ASR model "test/marian" does not do speech recognition'],
+  ])('checks the defaults (%#)', (change, problem) => {
+    expect(problemsAfter(change, withTranslation())).toContain(problem);
+  });
+});
+
+describe('parsePrecisions', () => {
+  it('splits, trims and removes repeats', () => {
+    expect(parsePrecisions('q8, fp32,q8')).toEqual(['q8', 'fp32']);
+  });
+
+  it.each(['', 'q3', 'fp32,int8'])('rejects %j, listing the known ones', (list) => {
+    expect(() => parsePrecisions(list)).toThrow(/^Unknown precision ".*": choose from fp32, fp16, q8, q4$/);
   });
 });

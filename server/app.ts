@@ -5,6 +5,10 @@ import type { ServerConfig } from './config.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { notFound, onError, problem } from './problem.ts';
 import { staticFiles } from './static-files.ts';
+import { unavailableTranslation, type TranslationService } from './translation/service.ts';
+import { defaultRequestLimits, type RequestLimits } from './translation/settings.ts';
+import { createLibreTranslateRoutes } from './v1/libretranslate-routes.ts';
+import { createTranslationRoutes } from './v1/translate-routes.ts';
 
 const oneYearImmutable = 'public, max-age=31536000, immutable';
 
@@ -13,7 +17,18 @@ function distCacheControl(relativePath: string): string {
   return relativePath.startsWith('assets/') || relativePath.startsWith('ort/') ? oneYearImmutable : 'no-cache';
 }
 
-export function createApp(config: ServerConfig) {
+/** The translation engine behind /v1 and the LibreTranslate routes, and the limits on a request. */
+export interface TranslationMount {
+  service: TranslationService;
+  limits: RequestLimits;
+}
+
+const translationNotRunning: TranslationMount = {
+  service: unavailableTranslation('Translation is not running on this server.'),
+  limits: defaultRequestLimits,
+};
+
+export function createApp(config: ServerConfig, translation: TranslationMount = translationNotRunning) {
   const app = new Hono()
     .use(securityHeaders())
     .get('/healthz', (c) =>
@@ -24,6 +39,9 @@ export function createApp(config: ServerConfig) {
     )
     .route('/', createApiRoutes(config))
     .all('/api/*', notFound)
+    .route('/', createTranslationRoutes(translation.service, translation.limits))
+    .route('/', createLibreTranslateRoutes(translation.service, translation.limits))
+    .all('/v1/*', notFound)
     .get(
       '/models/*',
       staticFiles({ root: config.modelsDir, prefix: '/models', cacheControl: () => 'public, max-age=3600' }),

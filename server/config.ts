@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseTranslationSettings, type TranslationSettings } from './translation/settings.ts';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -69,4 +70,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return `  ${envNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+// --- Translation settings: the variables, their defaults and checks are in translation/settings.ts. ---
+
+export type { TranslationSettings } from './translation/settings.ts';
+
+/** The translation engine's settings from the environment; a ConfigError lists every bad variable. */
+export function loadTranslationConfig(env: Record<string, string | undefined> = process.env): TranslationSettings {
+  const result = parseTranslationSettings(env);
+  if (result.ok) return result.settings;
+  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
 }

@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { createApp } from './app.ts';
-import { ConfigError, defaults, loadConfig, repoRoot, type ServerConfig } from './config.ts';
+import { createApp, type TranslationMount } from './app.ts';
+import { ConfigError, defaults, loadConfig, loadTranslationConfig, repoRoot, type ServerConfig, type TranslationSettings } from './config.ts';
+import { startTranslationEngine } from './translation/engine.ts';
+import { unavailableTranslation } from './translation/service.ts';
 
 const buildInputs = ['web', 'public', 'vite.config.ts'].map((entry) => path.join(repoRoot, entry));
 
@@ -67,8 +69,22 @@ function displayUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
-function start(config: ServerConfig): void {
-  const app = createApp(config);
+type RunningTranslation = TranslationMount & { stop(): Promise<void> };
+
+/** Starts the inference workers; a broken manifest turns translation off (503) rather than stopping the server. */
+async function startTranslation(config: ServerConfig, settings: TranslationSettings): Promise<RunningTranslation> {
+  try {
+    const engine = await startTranslationEngine(settings, config.modelsDir);
+    return { service: engine, limits: settings.limits, stop: () => engine.stop() };
+  } catch (err) {
+    const reason = `Translation is off: ${err instanceof Error ? err.message : String(err)}`;
+    log(reason);
+    return { service: unavailableTranslation(reason), limits: settings.limits, stop: async () => {} };
+  }
+}
+
+function start(config: ServerConfig, translation: RunningTranslation): void {
+  const app = createApp(config, translation);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`Sotto is running at ${displayUrl(config.host, info.port)}`);
   });
@@ -89,7 +105,7 @@ function start(config: ServerConfig): void {
     if (closing) return;
     closing = true;
     log(`${signal} received; closing the server.`);
-    server.close((err) => process.exit(err ? 1 : 0));
+    server.close((err) => void translation.stop().finally(() => process.exit(err ? 1 : 0)));
     if ('closeIdleConnections' in server) server.closeIdleConnections();
     // Long model downloads would otherwise hold the process open.
     setTimeout(() => {
@@ -103,9 +119,10 @@ function start(config: ServerConfig): void {
 
 try {
   const config = loadConfig();
+  const translationSettings = loadTranslationConfig();
   ensureBuilt(config);
   ensureAsrModel(config);
-  start(config);
+  start(config, await startTranslation(config, translationSettings));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);

@@ -6,6 +6,17 @@ export type Precision = 'fp32' | 'fp16' | 'q8' | 'q4';
 export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16', 'q8', 'q4'];
 export const FILE_SUFFIX: Record<Precision, string> = { fp32: '', fp16: '_fp16', q8: '_quantized', q4: '_q4' };
 
+export type Activation = 'gelu' | 'relu' | 'swish';
+
+/** A [rows, dim] lookup table as stored in the graph; `scale` dequantizes an int8 table. */
+export interface EmbeddingTable {
+  name: string;
+  values: Float32Array;
+  rows: number;
+  dim: number;
+  scale?: string;
+}
+
 const Q4_BLOCK_SIZE = 32;
 export const MICROSOFT_DOMAIN = 'com.microsoft';
 
@@ -94,8 +105,35 @@ export class Layers {
     return g.op('Mul', [g.op('Mul', [x, this.constant('half', 0.5)]), g.op('Add', [erf, this.constant('one', 1)])]);
   }
 
-  feedForward(x: string, dim: number, hidden: number): string {
-    return this.linear(this.gelu(this.linear(x, dim, hidden)), hidden, dim);
+  activate(x: string, activation: Activation): string {
+    if (activation === 'relu') return this.graph.op('Relu', [x]);
+    if (activation === 'swish') return this.graph.op('Mul', [x, this.graph.op('Sigmoid', [x])]);
+    return this.gelu(x);
+  }
+
+  feedForward(x: string, dim: number, hidden: number, activation: Activation = 'gelu'): string {
+    return this.linear(this.activate(this.linear(x, dim, hidden), activation), hidden, dim);
+  }
+
+  /** q8 stores the table in int8, as ORT's dynamic quantizer does for Gather; the other precisions as floats. */
+  embeddingTable(values: Float32Array, rows: number, dim: number): EmbeddingTable {
+    if (this.precision !== 'q8') return { name: this.floatTensor('embedding', [rows, dim], values), values, rows, dim };
+    const quantized = quantizeInt8(values);
+    const name = this.graph.initializer('embedding_int8', 'int8', [rows, dim], quantized.data);
+    return { name, values, rows, dim, scale: this.graph.scalarFloat('embedding_scale', quantized.scale) };
+  }
+
+  lookup(table: EmbeddingTable, ids: string): string {
+    const rows = this.graph.op('Gather', [table.name, ids]);
+    return table.scale ? this.graph.op('Mul', [this.graph.op('Cast', [rows], { to: { int: 1 } }), table.scale]) : rows;
+  }
+
+  /** hidden · tableᵀ: fp32 and fp16 reuse the float table, as tied exports do; quantized variants keep their own quantized copy. */
+  tiedProjection(hidden: string, table: EmbeddingTable): string {
+    if (this.precision === 'fp32' || this.precision === 'fp16') {
+      return this.graph.op('MatMul', [hidden, this.graph.op('Transpose', [table.name], { perm: { ints: [1, 0] } })]);
+    }
+    return this.linear(hidden, table.dim, table.rows, false, transpose(table.values, table.rows, table.dim));
   }
 
   /** [batch, seq, heads·headDim] → [batch, heads, seq, headDim] */
@@ -114,4 +152,10 @@ export class Layers {
     const merged = g.op('Transpose', [context], { perm: { ints: [0, 2, 1, 3] } });
     return g.op('Reshape', [merged, g.int64s('merge_shape', [0, 0, heads * headDim])]);
   }
+}
+
+function transpose(values: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) out[c * rows + r] = values[r * cols + c]!;
+  return out;
 }

@@ -123,14 +123,47 @@ export class GraphBuilder {
   }
 }
 
+function varint(value: number): number[] {
+  const bytes = [];
+  for (; value >= 0x80; value = Math.floor(value / 0x80)) bytes.push((value % 0x80) | 0x80);
+  return [...bytes, value];
+}
+
+/** A protobuf field header: tag and length of a length-delimited field. */
+function lengthDelimited(field: number, length: number): Uint8Array {
+  return Uint8Array.from([...varint(field * 8 + 2), ...varint(length)]);
+}
+
+/**
+ * The bytes of an ONNX model as a list of parts, in protobuf field order: each initializer's raw data
+ * is a part of its own, a view of the tensor rather than a copy, so a model of several gigabytes is
+ * never held twice. Joined, the parts are exactly what onnx-proto's ModelProto.encode writes.
+ */
+export function encodeModelParts(graph: GraphProto, extraDomains: string[] = []): Uint8Array[] {
+  const { initializer, ...structure } = graph;
+  const initializerParts = (initializer ?? []).flatMap((tensor) => {
+    const { rawData, ...header } = tensor;
+    const headerBytes = onnx.TensorProto.encode(header).finish();
+    const data = rawData!;
+    const dataTag = lengthDelimited(9, data.byteLength);
+    return [lengthDelimited(5, headerBytes.byteLength + dataTag.byteLength + data.byteLength), headerBytes, dataTag, data];
+  });
+  const graphParts = [
+    onnx.GraphProto.encode({ node: structure.node, name: structure.name }).finish(),
+    ...initializerParts,
+    onnx.GraphProto.encode({ ...structure, node: [], name: null }).finish(),
+  ];
+  const graphLength = graphParts.reduce((sum, part) => sum + part.byteLength, 0);
+  return [
+    onnx.ModelProto.encode({ irVersion: 8, producerName: 'sotto-model-generator' }).finish(),
+    lengthDelimited(7, graphLength),
+    ...graphParts,
+    onnx.ModelProto.encode({ opsetImport: [{ domain: '', version: 17 }, ...extraDomains.map((domain) => ({ domain, version: 1 }))] }).finish(),
+  ];
+}
+
 export function encodeModel(graph: GraphProto, extraDomains: string[] = []): Uint8Array {
-  const model = {
-    irVersion: 8,
-    producerName: 'sotto-model-generator',
-    opsetImport: [{ domain: '', version: 17 }, ...extraDomains.map((domain) => ({ domain, version: 1 }))],
-    graph,
-  };
-  return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  return Buffer.concat(encodeModelParts(graph, extraDomains));
 }
 
 export function subgraphOutput(name: string, type: ElementType, rank: number): ValueInfoProto {

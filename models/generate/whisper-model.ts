@@ -1,19 +1,13 @@
 import type { GeneratedSource, Precision } from '../manifest-schema.ts';
+import { jsonFile, type BufferedFile } from './generated-file.ts';
 import { FILE_SUFFIX } from './layers.ts';
 import { SeededRandom } from './random-weights.ts';
 import { buildDecoder, buildEncoder, type WhisperDimensions } from './whisper-graphs.ts';
 import { generateWhisperTokenizer } from './whisper-tokenizer.ts';
 
-export interface GeneratedFile {
-  path: string;
-  content: Uint8Array;
-}
-
-const json = (value: object) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
-
 /** The config, tokenizer and preprocessor files of a Whisper folder, as transformers.js reads them. */
 export interface WhisperSharedFiles {
-  files: GeneratedFile[];
+  files: BufferedFile[];
   dimensions: WhisperDimensions;
   steeringSuccessors: BigInt64Array;
   suppressedTextIds: number[];
@@ -79,11 +73,11 @@ export function whisperSharedFiles(source: GeneratedSource): WhisperSharedFiles 
   const steeringSuccessors = BigInt64Array.from({ length: specials.vocabSize }, () => BigInt(random.pick(tokenizer.wordStartIds)));
   return {
     files: [
-      { path: 'config.json', content: json(config) },
-      { path: 'generation_config.json', content: json(generationConfig) },
-      { path: 'preprocessor_config.json', content: json(preprocessorConfig) },
-      { path: 'tokenizer.json', content: json(tokenizer.tokenizerJson) },
-      { path: 'tokenizer_config.json', content: json(tokenizer.tokenizerConfigJson) },
+      jsonFile('config.json', config),
+      jsonFile('generation_config.json', generationConfig),
+      jsonFile('preprocessor_config.json', preprocessorConfig),
+      jsonFile('tokenizer.json', tokenizer.tokenizerJson),
+      jsonFile('tokenizer_config.json', tokenizer.tokenizerConfigJson),
     ],
     dimensions,
     steeringSuccessors,
@@ -93,7 +87,7 @@ export function whisperSharedFiles(source: GeneratedSource): WhisperSharedFiles 
 }
 
 /** Encoder and merged decoder for one precision, named as transformers.js expects. */
-export function whisperVariantFiles(source: GeneratedSource, precision: Precision, shared: WhisperSharedFiles): GeneratedFile[] {
+export function whisperVariantFiles(source: GeneratedSource, precision: Precision, shared: WhisperSharedFiles): BufferedFile[] {
   const suffix = FILE_SUFFIX[precision];
   const steering = { endOfTextId: shared.endOfText, suppressedTextIds: shared.suppressedTextIds, promptLength: 4, textTokens: source.generatedTokens, successors: shared.steeringSuccessors };
   return [

@@ -1,3 +1,4 @@
+import { growPseudoWords } from './pseudo-words.ts';
 import { SeededRandom } from './random-weights.ts';
 
 /** Whisper's 99 language codes, in the order of their special tokens. */
@@ -37,9 +38,6 @@ function range(start: number, end: number): number[] {
   return Array.from({ length: end - start }, (_, i) => start + i);
 }
 
-const ONSETS = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'sh', 'th', 'tr', 'st', 'br', 'pl'];
-const VOWELS = ['a', 'e', 'i', 'o', 'u', 'ai', 'ou', 'ea'];
-
 export interface GeneratedTokenizer {
   specials: SpecialTokenIds;
   tokenizerJson: object;
@@ -57,24 +55,8 @@ export interface GeneratedTokenizer {
 export function generateWhisperTokenizer(textTokens: number, seed: number): GeneratedTokenizer {
   const random = new SeededRandom(seed);
   const vocab: string[] = byteAlphabet();
-  const known = new Set(vocab);
-  const merges: [string, string][] = [];
   const space = vocab[32 + 188]!; // 'Ġ' sits at 220, as in GPT-2
-  while (vocab.length < textTokens) {
-    const syllables = 1 + random.integer(3);
-    let word = random.next() < 0.7 ? space : '';
-    for (let s = 0; s < syllables; s += 1) word += random.pick(ONSETS) + random.pick(VOWELS);
-    let prefix = word[0]!;
-    for (const char of word.slice(1)) {
-      const next = prefix + char;
-      if (!known.has(next) && vocab.length < textTokens) {
-        merges.push([prefix, char]);
-        vocab.push(next);
-        known.add(next);
-      }
-      prefix = next;
-    }
-  }
+  const merges = growPseudoWords(vocab, textTokens, random, space);
 
   const specialNames = [
     '<|endoftext|>',

@@ -1,0 +1,146 @@
+import { Batcher, estimateTokens, type Batch, type BatchPolicy } from './batcher.ts';
+import { DrainRate } from './drain-rate.ts';
+import { abortReason, TranslationError } from './errors.ts';
+
+export interface SegmentResult {
+  text: string;
+  /** From submission until its batch started. */
+  queuedMs: number;
+  /** How long its batch took. */
+  computeMs: number;
+}
+
+/** Translates one batch of one key; must answer with one output per input, in order. */
+export type ExecuteBatch = (key: string, texts: string[]) => Promise<string[]>;
+
+export interface SchedulerOptions {
+  execute: ExecuteBatch;
+  policyFor: (key: string) => BatchPolicy;
+  /** Segments that may wait; beyond this, requests are refused with a Retry-After. */
+  maxQueued: number;
+  /** Batches that may run at once (one per inference worker). */
+  maxInFlight: number;
+  now?: () => number;
+}
+
+export interface SchedulerStats {
+  queued: number;
+  maxQueued: number;
+  batchesInFlight: number;
+  drainRatePerSecond: number | undefined;
+}
+
+interface Job {
+  text: string;
+  submittedAt: number;
+  resolve(result: SegmentResult): void;
+  reject(reason: unknown): void;
+  detach(): void;
+}
+
+/** The bounded queue in front of the workers: admission, cancellation, timers and dispatch around a Batcher. */
+export class Scheduler {
+  readonly #batcher: Batcher<Job>;
+  readonly #drain: DrainRate;
+  readonly #now: () => number;
+  #inFlight = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #pumpPending = false;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.#batcher = new Batcher<Job>(options.policyFor);
+    this.#drain = new DrainRate(options.maxInFlight);
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Refuses, with the seconds until there will be room, when `count` more segments would overflow the queue. */
+  admit(count: number): void {
+    const excess = this.#batcher.size + count - this.options.maxQueued;
+    if (excess <= 0) return;
+    throw new TranslationError(
+      'queue-full',
+      `The translation queue is full (${this.#batcher.size} of ${this.options.maxQueued} segments waiting).`,
+      this.#drain.secondsToDrain(excess),
+    );
+  }
+
+  /** Queues one segment. Aborting the signal takes it out of the queue; once its batch has started, it finishes. */
+  submit(key: string, text: string, signal: AbortSignal): Promise<SegmentResult> {
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<SegmentResult>((resolve, reject) => {
+      const onAbort = () => {
+        if (!this.#batcher.remove(id)) return;
+        reject(abortReason(signal));
+        this.#armTimer();
+      };
+      const job: Job = {
+        text,
+        submittedAt: this.#now(),
+        resolve,
+        reject,
+        detach: () => signal.removeEventListener('abort', onAbort),
+      };
+      const id = this.#batcher.add(key, job, estimateTokens(text), job.submittedAt);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#schedulePump();
+    });
+  }
+
+  stats(): SchedulerStats {
+    return {
+      queued: this.#batcher.size,
+      maxQueued: this.options.maxQueued,
+      batchesInFlight: this.#inFlight,
+      drainRatePerSecond: this.#drain.perSecond,
+    };
+  }
+
+  // Segments submitted in the same tick (one request's segments) are batched together, not one by one.
+  #schedulePump(): void {
+    if (this.#pumpPending) return;
+    this.#pumpPending = true;
+    queueMicrotask(() => {
+      this.#pumpPending = false;
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    for (const batch of this.#batcher.take(this.#now(), this.options.maxInFlight - this.#inFlight)) this.#run(batch);
+    this.#armTimer();
+  }
+
+  /** Wakes up when the oldest waiting segment reaches its delay; a finishing batch wakes the pump anyway. */
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const due = this.#batcher.nextDueAt();
+    if (due === undefined || this.#inFlight >= this.options.maxInFlight) return;
+    this.#timer = setTimeout(() => this.#pump(), Math.max(0, due - this.#now()));
+    this.#timer.unref();
+  }
+
+  #run(batch: Batch<Job>): void {
+    this.#inFlight += 1;
+    const jobs = batch.items.map((item) => item.value);
+    for (const job of jobs) job.detach();
+    const startedAt = this.#now();
+    this.options
+      .execute(batch.key, jobs.map((job) => job.text))
+      .then((outputs) => {
+        if (outputs.length !== jobs.length) {
+          throw new TranslationError('worker-failed', `A batch of ${jobs.length} segments came back with ${outputs.length} translations.`);
+        }
+        const computeMs = this.#now() - startedAt;
+        this.#drain.record(jobs.length, computeMs);
+        jobs.forEach((job, i) => job.resolve({ text: outputs[i]!, queuedMs: startedAt - job.submittedAt, computeMs }));
+      })
+      .catch((err: unknown) => {
+        for (const job of jobs) job.reject(err);
+      })
+      .finally(() => {
+        this.#inFlight -= 1;
+        this.#pump();
+      });
+  }
+}

@@ -1,0 +1,47 @@
+import type { CacheStats } from './cache.ts';
+import { TranslationError } from './errors.ts';
+import type { PoolStats } from './inference-pool.ts';
+import type { LanguageInfo, ModelInfo } from './model-manager.ts';
+import type { SchedulerStats } from './scheduler.ts';
+
+export interface TranslateRequest {
+  segments: string[];
+  source: string;
+  target: string;
+  model?: string;
+  /** Lowers the configured deadline for this request; never raises it. */
+  deadlineMs?: number;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export interface TranslateResult {
+  translations: string[];
+  model: { id: string; version: string };
+  /** queuedMs: the longest a segment waited for its batch; computeMs: the longest batch; totalMs: the whole request. */
+  timings: { queuedMs: number; computeMs: number; totalMs: number };
+  /** Segments answered from the cache. */
+  cached: number;
+}
+
+export interface EngineStats {
+  cache: CacheStats;
+  queue: SchedulerStats;
+  workers: PoolStats;
+}
+
+/** What the HTTP routes need of the translation engine; failures are TranslationErrors. */
+export interface TranslationService {
+  translate(request: TranslateRequest): Promise<TranslateResult>;
+  models(): ModelInfo[];
+  languages(): LanguageInfo[];
+  stats(): EngineStats;
+}
+
+/** Stands in when the engine is not running: translations and stats answer 503 with the reason; nothing is listed. */
+export function unavailableTranslation(reason: string): TranslationService {
+  const fail = (): never => {
+    throw new TranslationError('model-unavailable', reason);
+  };
+  return { translate: async () => fail(), models: () => [], languages: () => [], stats: fail };
+}

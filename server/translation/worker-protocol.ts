@@ -1,0 +1,49 @@
+import type { Precision } from '../../models/manifest-schema.ts';
+import type { Provider, ProviderFailure, Threads } from './providers.ts';
+
+/** Fixed for a worker's life; passed as workerData. */
+export interface WorkerInit {
+  modelsDir: string;
+  providers: Provider[];
+  precision: Precision | 'auto';
+  threads: Threads;
+}
+
+/** Language codes as the model wants them (e.g. NLLB's eng_Latn); absent for single-direction models. */
+export interface ModelLanguages {
+  srcLang?: string;
+  tgtLang?: string;
+}
+
+export interface LoadSpec {
+  modelId: string;
+  /** The variants whose files are on disk. */
+  precisions: Precision[];
+  /** A direction the model supports, for the warm-up translation. */
+  warmUp: ModelLanguages;
+}
+
+export interface Loaded {
+  provider: Provider;
+  precision: Precision;
+  failures: ProviderFailure[];
+  loadMs: number;
+}
+
+export interface TranslateJob extends ModelLanguages {
+  modelId: string;
+  texts: string[];
+}
+
+export type ToWorker =
+  | { type: 'load'; id: number; spec: LoadSpec }
+  | { type: 'unload'; id: number; modelId: string }
+  | { type: 'translate'; id: number; job: TranslateJob }
+  /** Exit between two session runs (unlike terminate(), which may land in the middle of one). */
+  | { type: 'exit'; code: number };
+
+export type FromWorker =
+  | { type: 'loaded'; id: number; loaded: Loaded }
+  | { type: 'unloaded'; id: number }
+  | { type: 'translated'; id: number; outputs: string[] }
+  | { type: 'failed'; id: number; message: string };

@@ -1,0 +1,66 @@
+import { Hono } from 'hono';
+import { validator } from 'hono/validator';
+import { z } from 'zod';
+import type { TranslationService } from '../translation/service.ts';
+import type { RequestLimits } from '../translation/settings.ts';
+import { problemResponder, translationFailure } from './error-responses.ts';
+import {
+  clientDeadline,
+  deadlineField,
+  earliest,
+  invalidBody,
+  languageCode,
+  limitBody,
+  requireMediaType,
+} from './request-checks.ts';
+
+function translateBody(limits: RequestLimits) {
+  const segment = z.string().max(limits.maxSegmentChars, `must be at most ${limits.maxSegmentChars} characters`);
+  return z.object({
+    segments: z
+      .array(segment)
+      .min(1, 'must not be empty')
+      .max(limits.maxSegments, `must have at most ${limits.maxSegments} segments`),
+    source: languageCode,
+    target: languageCode,
+    model: z.string().min(1).max(200).optional(),
+    deadlineMs: deadlineField,
+  });
+}
+
+/** The server translation API: POST /v1/translate, GET /v1/models, GET /v1/stats. Errors are problem+json. */
+export function createTranslationRoutes(service: TranslationService, limits: RequestLimits) {
+  const body = translateBody(limits);
+  return new Hono()
+    .post(
+      '/v1/translate',
+      requireMediaType(['application/json'], problemResponder),
+      limitBody(limits.maxBodyBytes, problemResponder),
+      clientDeadline(problemResponder),
+      validator('json', (value, c) => {
+        const parsed = body.safeParse(value);
+        return parsed.success ? parsed.data : invalidBody(c, parsed.error, problemResponder, 422);
+      }),
+      async (c) => {
+        const { deadlineMs, ...request } = c.req.valid('json');
+        try {
+          const result = await service.translate({
+            ...request,
+            deadlineMs: earliest(deadlineMs, c.get('deadlineMs')),
+            signal: c.req.raw.signal,
+          });
+          return c.json(result, 200);
+        } catch (err) {
+          return translationFailure(c, err, problemResponder);
+        }
+      },
+    )
+    .get('/v1/models', (c) => c.json({ models: service.models() }, 200))
+    .get('/v1/stats', (c) => {
+      try {
+        return c.json(service.stats(), 200);
+      } catch (err) {
+        return translationFailure(c, err, problemResponder);
+      }
+    });
+}
