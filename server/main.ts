@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import { parseManifest } from '../models/manifest-schema.ts';
 import { createApp, type TranslationMount } from './app.ts';
 import { ConfigError, defaults, loadConfig, loadTranslationConfig, repoRoot, type ServerConfig, type TranslationSettings } from './config.ts';
 import { startTranslationEngine } from './translation/engine.ts';
@@ -19,7 +20,7 @@ function newestMtime(entry: string): number {
   if (!stats.isDirectory()) return stats.mtimeMs;
   let newest = 0;
   for (const child of readdirSync(entry)) {
-    if (child.startsWith('.') || child === 'node_modules') continue;
+    if (child.startsWith('.') || child === 'node_modules' || child.endsWith('.test.ts')) continue;
     newest = Math.max(newest, newestMtime(path.join(entry, child)));
   }
   return newest;
@@ -48,20 +49,28 @@ function ensureBuilt(config: ServerConfig): void {
   }
 }
 
-function ensureAsrModel(config: ServerConfig): void {
-  const modelConfig = path.join(config.modelsDir, ...config.asrModel.split('/'), 'config.json');
-  if (existsSync(modelConfig)) return;
-  if (!config.asrModel.startsWith('sotto/')) {
+/** The tiny generated models are what a fresh checkout runs on; real ones come from `npm run models:fetch`. */
+function ensureModels(config: ServerConfig): void {
+  const present = (id: string) => existsSync(path.join(config.modelsDir, ...id.split('/'), 'config.json'));
+  if (!present(config.asrModel) && !config.asrModel.startsWith('sotto/')) {
     log(`ASR model ${config.asrModel} is missing from the models folder; fetch it with \`npm run models:fetch\`.`);
+  }
+  let missing: string[];
+  try {
+    const manifest = parseManifest(JSON.parse(readFileSync(path.join(config.modelsDir, 'manifest.json'), 'utf8')));
+    missing = manifest.models.filter((m) => m.source.type === 'generated' && m.source.size === 'tiny' && !present(m.id)).map((m) => m.id);
+  } catch (err) {
+    log(`The model manifest cannot be read (${err instanceof Error ? err.message : String(err)}); skipping model generation.`);
     return;
   }
+  if (missing.length === 0) return;
   if (config.modelsDir !== defaults.modelsDir) {
-    log(`ASR model ${config.asrModel} is missing from SOTTO_MODELS_DIR; skipping generation (it writes to models/).`);
+    log(`Generated models ${missing.join(', ')} are missing from SOTTO_MODELS_DIR; skipping generation (it writes to models/).`);
     return;
   }
-  log(`ASR model ${config.asrModel} is missing; running \`npm run models:generate -- --size tiny\`.`);
+  log(`Generated models ${missing.join(', ')} are missing; running \`npm run models:generate -- --size tiny\`.`);
   if (!run('npm', ['run', 'models:generate', '--', '--size', 'tiny'])) {
-    log('Model generation failed; skipping it. The app cannot transcribe until the model exists.');
+    log('Model generation failed; skipping it. Transcription and translation fail until the models exist.');
   }
 }
 
@@ -121,7 +130,7 @@ try {
   const config = loadConfig();
   const translationSettings = loadTranslationConfig();
   ensureBuilt(config);
-  ensureAsrModel(config);
+  ensureModels(config);
   start(config, await startTranslation(config, translationSettings));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;

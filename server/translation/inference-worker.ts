@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { env, pipeline } from '@huggingface/transformers';
-import { choosePrecision, openWithFallback, type Provider } from './providers.ts';
+import { choosePrecision, openWithFallback, type Provider, type ProviderFailure } from './providers.ts';
 import { workerInitEnv } from './worker-hosts.ts';
 import type { FromWorker, LoadSpec, Loaded, ModelLanguages, ToWorker, WorkerInit } from './worker-protocol.ts';
 
@@ -33,6 +36,22 @@ env.allowRemoteModels = false;
 
 const translators = new Map<string, Translator>();
 
+/**
+ * Providers that failed to start are not tried again for the next model: the failure (a missing
+ * library or device) is the process's, and each retry costs time and a screen of native errors.
+ */
+const unusableProviders = new Map<Provider, string>();
+
+/** onnxruntime-node ships the CUDA provider only when its install script downloaded it. */
+function cudaLibraryMissing(): string | undefined {
+  const binding = createRequire(import.meta.url).resolve('onnxruntime-node');
+  const binDir = join(dirname(binding), '..', 'bin', 'napi-v6', process.platform, process.arch);
+  return existsSync(join(binDir, 'libonnxruntime_providers_cuda.so')) ? undefined : `the CUDA provider library is not installed in ${binDir}`;
+}
+
+const missingCuda = cudaLibraryMissing();
+if (missingCuda) unusableProviders.set('cuda', missingCuda);
+
 async function translate(translator: Translator, texts: string[], languages: ModelLanguages): Promise<string[]> {
   const options = languages.srcLang && languages.tgtLang ? { src_lang: languages.srcLang, tgt_lang: languages.tgtLang } : {};
   const outputs = await translator(texts, options);
@@ -59,13 +78,19 @@ async function open(spec: LoadSpec, provider: Provider) {
 
 async function load(spec: LoadSpec): Promise<Loaded> {
   const started = performance.now();
-  const opened = await openWithFallback(init.providers, (provider) => open(spec, provider));
+  const skipped: ProviderFailure[] = init.providers.flatMap((provider) => {
+    const message = unusableProviders.get(provider);
+    return message === undefined ? [] : [{ provider, message }];
+  });
+  const candidates = init.providers.filter((provider) => !unusableProviders.has(provider));
+  const opened = await openWithFallback(candidates, (provider) => open(spec, provider));
+  for (const failure of opened.failures) if (failure.provider !== 'cpu') unusableProviders.set(failure.provider, failure.message);
   await translators.get(spec.modelId)?.dispose();
   translators.set(spec.modelId, opened.session.translator);
   return {
     provider: opened.provider,
     precision: opened.session.precision,
-    failures: opened.failures,
+    failures: [...skipped, ...opened.failures],
     loadMs: Math.round(performance.now() - started),
   };
 }
