@@ -1,72 +1,35 @@
-import * as Comlink from 'comlink';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AsrWorkerApi, LoadedModel, LoadRequest, StreamSummary, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AbortError, AsrBridge } from './asr-bridge.ts';
+import { FakeWorker } from './fake-worker.ts';
 
 const request: LoadRequest = { modelId: 'sotto/whisper-tiny-random', backend: 'wasm', availablePrecisions: ['q8'] };
 const summary: StreamSummary = { audioSeconds: 1, computeSeconds: 0.1, segments: 1 };
 
-/** A stand-in for the ASR worker: the real comlink protocol over a MessageChannel, with a fake implementation. */
-class FakeWorker {
-  static started = 0;
-  static loads = 0;
-  terminated = false;
-  received: number[] = [];
-  private readonly port: MessagePort;
-
-  constructor(private readonly transcribeDelayMs: number) {
-    FakeWorker.started += 1;
-    const channel = new MessageChannel();
-    this.port = channel.port1;
-    const api: AsrWorkerApi = {
-      load: async (req, onProgress): Promise<LoadedModel> => {
-        FakeWorker.loads += 1;
-        onProgress({ file: 'onnx/encoder_model_quantized.onnx', loadedBytes: 5, totalBytes: 10, done: false });
-        return { modelId: req.modelId, backend: 'wasm', precision: 'q8', threads: 2, loadSeconds: 0.01 };
-      },
-      startStream: () => undefined,
-      pushAudio: (chunk) => void this.received.push(chunk.length),
-      endStream: async () => summary,
-      transcribeClip: async (audio, onEvent) => {
-        await new Promise((r) => setTimeout(r, this.transcribeDelayMs));
-        await onEvent({ type: 'final', segmentId: 0, text: `${audio.length} samples`, startSeconds: 0, endSeconds: 1, overlapSeconds: 0, realTimeFactor: 0.1 });
-        return summary;
-      },
-    };
-    Comlink.expose(api, channel.port2);
-  }
-
-  postMessage(message: unknown, transfer: Transferable[]) {
-    this.port.postMessage(message, transfer);
-  }
-  addEventListener(type: string, listener: EventListener) {
-    this.port.addEventListener(type, listener);
-    this.port.start();
-  }
-  removeEventListener(type: string, listener: EventListener) {
-    this.port.removeEventListener(type, listener);
-  }
-  terminate() {
-    this.terminated = true;
-    this.port.close();
-  }
+/** A fake ASR worker: counts loads and the audio chunks it receives. */
+function asrApi(transcribeDelayMs: number, counts: { loads: number; received: number[] }): AsrWorkerApi {
+  return {
+    load: async (req, onProgress): Promise<LoadedModel> => {
+      counts.loads += 1;
+      onProgress({ file: 'onnx/encoder_model_quantized.onnx', loadedBytes: 5, totalBytes: 10, done: false });
+      return { modelId: req.modelId, backend: 'wasm', precision: 'q8', threads: 2, loadSeconds: 0.01 };
+    },
+    startStream: () => undefined,
+    pushAudio: (chunk) => void counts.received.push(chunk.length),
+    endStream: async () => summary,
+    transcribeClip: async (audio, onEvent) => {
+      await new Promise((r) => setTimeout(r, transcribeDelayMs));
+      await onEvent({ type: 'final', segmentId: 0, text: `${audio.length} samples`, startSeconds: 0, endSeconds: 1, overlapSeconds: 0, realTimeFactor: 0.1 });
+      return summary;
+    },
+  };
 }
 
 function bridgeWithFakes(transcribeDelayMs = 0, idleMs = 60_000) {
-  const workers: FakeWorker[] = [];
-  const bridge = new AsrBridge(() => {
-    const worker = new FakeWorker(transcribeDelayMs);
-    workers.push(worker);
-    return worker as unknown as Worker;
-  }, idleMs);
-  return { bridge, workers };
+  const counts = { loads: 0, received: [] as number[] };
+  const { createWorker, workers } = FakeWorker.factory(() => asrApi(transcribeDelayMs, counts));
+  return { bridge: new AsrBridge(createWorker, idleMs), workers, counts };
 }
-
-afterEach(() => {
-  FakeWorker.started = 0;
-  FakeWorker.loads = 0;
-  vi.useRealTimers();
-});
 
 describe('AsrBridge', () => {
   it('starts the worker lazily, on the first load', async () => {
@@ -103,7 +66,7 @@ describe('AsrBridge', () => {
   });
 
   it('restarts the worker and reloads the model after an abort', async () => {
-    const { bridge, workers } = bridgeWithFakes();
+    const { bridge, workers, counts } = bridgeWithFakes();
     await bridge.load(request, () => undefined);
     const controller = new AbortController();
     controller.abort();
@@ -111,18 +74,18 @@ describe('AsrBridge', () => {
     const result = await bridge.transcribeClip(new Float32Array(10), () => undefined);
     expect(result).toEqual(summary);
     expect(workers).toHaveLength(2);
-    expect(FakeWorker.loads).toBe(2);
+    expect(counts.loads).toBe(2);
     bridge.terminate();
   });
 
   it('terminates an idle worker, but not while a stream is open', async () => {
-    const { bridge, workers } = bridgeWithFakes(0, 50);
+    const { bridge, workers, counts } = bridgeWithFakes(0, 50);
     await bridge.load(request, () => undefined);
     await bridge.startStream(() => undefined, () => undefined);
     bridge.pushAudio(new Float32Array(1600));
     await new Promise((r) => setTimeout(r, 120));
     expect(workers[0]?.terminated).toBe(false);
-    expect(workers[0]?.received).toEqual([1600]);
+    expect(counts.received).toEqual([1600]);
     await bridge.endStream();
     await new Promise((r) => setTimeout(r, 120));
     expect(workers[0]?.terminated).toBe(true);

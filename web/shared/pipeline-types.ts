@@ -15,6 +15,18 @@ export interface StageRun {
   ms: number;
 }
 
+/** Where a stage runs now, and why: a StageRun before it has run. */
+export type StagePlacement = Omit<StageRun, 'ms'>;
+
+/** A final ASR segment: what the translation pipeline takes in. */
+export interface FinalSegment {
+  segmentId: number;
+  text: string;
+  startSeconds: number;
+  endSeconds: number;
+  asrRun?: StageRun;
+}
+
 export interface TranslatedSegment {
   segmentId: number;
   startSeconds: number;

@@ -1,34 +1,12 @@
 import * as Comlink from 'comlink';
-import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
+import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
 import { SpeechSegmenter } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
-import { chooseExecution, choosePrecision, wasmThreadCount, type ExecutionChoice } from '../shared/variant-choice.ts';
-
-/** ORT's WASM runtime and the models come from our own origin, never a CDN or the hub. */
-env.allowRemoteModels = false;
-env.allowLocalModels = true;
-env.localModelPath = '/models/';
-env.useWasmCache = false;
-const onnxWasm = env.backends.onnx.wasm!;
-onnxWasm.wasmPaths = { mjs: `${__ORT_BASE__}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${__ORT_BASE__}ort-wasm-simd-threaded.asyncify.wasm` };
-onnxWasm.numThreads = wasmThreadCount(self.navigator.hardwareConcurrency, self.crossOriginIsolated);
+import type { ExecutionChoice } from '../shared/variant-choice.ts';
+import { errorMessage, openWithFallback, progressCallback } from './onnx-runtime-setup.ts';
 
 const CLIP_CHUNK_SAMPLES = 16_000;
-
-interface Gpu {
-  requestAdapter(): Promise<{ features: ReadonlySet<string> } | null>;
-}
-
-async function deviceCapabilities() {
-  const gpu = (self.navigator as WorkerNavigator & { gpu?: Gpu }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  return { webgpuAdapter: Boolean(adapter), shaderF16: adapter?.features.has('shader-f16') ?? false };
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 class AsrWorker implements AsrWorkerApi {
   private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
@@ -37,25 +15,14 @@ class AsrWorker implements AsrWorkerApi {
 
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     const started = performance.now();
-    if (request.threads !== undefined) onnxWasm.numThreads = request.threads;
-    const device = await deviceCapabilities();
-    const choice = chooseExecution(request.backend, device, request.availablePrecisions);
-    let loaded: ExecutionChoice = choice;
-    let fallbackReason: string | undefined;
-    try {
-      this.recogniser = await this.create(request.modelId, choice, onProgress);
-    } catch (error) {
-      if (choice.backend !== 'webgpu') throw error;
-      loaded = { backend: 'wasm', precision: choosePrecision('wasm', false, request.availablePrecisions) };
-      fallbackReason = `WebGPU failed (${message(error)}); using WebAssembly`;
-      this.recogniser = await this.create(request.modelId, loaded, onProgress);
-    }
+    const { opened, execution, threads, fallbackReason } = await openWithFallback(request, (choice) => this.create(request.modelId, choice, onProgress));
+    this.recogniser = opened;
     this.language = request.language;
     await this.recognise(new Float32Array(CLIP_CHUNK_SAMPLES)); // warm-up: compiles kernels before the first real audio
     return {
       modelId: request.modelId,
-      ...loaded,
-      threads: loaded.backend === 'wasm' ? (onnxWasm.numThreads ?? 1) : 0,
+      ...execution,
+      threads,
       loadSeconds: (performance.now() - started) / 1000,
       ...(fallbackReason ? { fallbackReason } : {}),
     };
@@ -65,10 +32,7 @@ class AsrWorker implements AsrWorkerApi {
     return pipeline('automatic-speech-recognition', modelId, {
       device: choice.backend,
       dtype: choice.precision,
-      progress_callback: (info) => {
-        if (info.status === 'progress') onProgress({ file: info.file, loadedBytes: info.loaded, totalBytes: info.total, done: false });
-        if (info.status === 'done') onProgress({ file: info.file, loadedBytes: 0, totalBytes: 0, done: true });
-      },
+      progress_callback: progressCallback(onProgress),
     });
   }
 
@@ -87,7 +51,7 @@ class AsrWorker implements AsrWorkerApi {
   }
 
   startStream(onEvent: TranscriptListener, onError: (message: string) => void): void {
-    this.begin(onEvent, (error) => onError(message(error)), true);
+    this.begin(onEvent, (error) => onError(errorMessage(error)), true);
   }
 
   pushAudio(chunk: Float32Array): void {
