@@ -8,6 +8,13 @@ import { errorMessage, openWithFallback, progressCallback } from './onnx-runtime
 
 const CLIP_CHUNK_SAMPLES = 16_000;
 
+/**
+ * Whisper pads every input to a 30 s window, so each recognition costs a full window whatever its
+ * length. A live stream closes segments at short pauses to show text soon; a whole clip packs
+ * speech into windows of up to 28 s instead, so a clip costs about one window per 28 s of audio.
+ */
+const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, minSilenceMs: 3_000, maxSegmentSeconds: 28 };
+
 class AsrWorker implements AsrWorkerApi {
   private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
   private language: string | undefined;
@@ -44,7 +51,7 @@ class AsrWorker implements AsrWorkerApi {
 
   private begin(onEvent: TranscriptListener, onError: (error: unknown) => void, partials: boolean) {
     if (this.stream) throw new Error('A recording or file is already being transcribed');
-    const segmenter = new SpeechSegmenter(partials ? {} : { partialIntervalSamples: Number.POSITIVE_INFINITY });
+    const segmenter = new SpeechSegmenter(partials ? {} : CLIP_SEGMENTATION);
     const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio), onEvent, onError);
     this.stream = { segmenter, scheduler };
     return this.stream;
