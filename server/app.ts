@@ -3,7 +3,13 @@ import packageJson from '../package.json' with { type: 'json' };
 import { createApiRoutes } from './api.ts';
 import type { ServerConfig } from './config.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { httpMetrics } from './ops/metrics.ts';
+import { createOperations, createOpsRoutes, probeRoutes, type Operations } from './ops/operations.ts';
+import { requestLog } from './ops/request-log.ts';
+import { rejectWhileDraining } from './ops/shutdown.ts';
 import { notFound, onError, problem } from './problem.ts';
+import { adminAuth, createAdminRoutes } from './security/admin-routes.ts';
+import { createSecurity } from './security/api-guard.ts';
 import { staticFiles } from './static-files.ts';
 import { unavailableTranslation, type TranslationService } from './translation/service.ts';
 import { defaultRequestLimits, type RequestLimits } from './translation/settings.ts';
@@ -28,19 +34,34 @@ const translationNotRunning: TranslationMount = {
   limits: defaultRequestLimits,
 };
 
-export function createApp(config: ServerConfig, translation: TranslationMount = translationNotRunning) {
+export function createApp(
+  config: ServerConfig,
+  translation: TranslationMount = translationNotRunning,
+  // An app built without operations (in tests) logs nothing.
+  ops: Operations = createOperations({ service: translation.service, log: () => {} }),
+) {
+  const security = createSecurity(config.security);
   const app = new Hono()
     .use(securityHeaders())
+    // Operations: request ids, traces, logs and metrics for every request; /readyz and /metrics; 503 while draining.
+    .use(requestLog({ sink: ops.log, quietRoutes: probeRoutes }), httpMetrics(ops.metrics))
     .get('/healthz', (c) =>
       c.json(
         { status: 'ok' as const, uptimeSeconds: Math.floor(process.uptime()), version: packageJson.version },
         200,
       ),
     )
+    .route('/', createOpsRoutes(ops))
+    .use(rejectWhileDraining(ops.drain))
     .route('/', createApiRoutes(config))
     .all('/api/*', notFound)
-    .route('/', createTranslationRoutes(translation.service, translation.limits))
-    .route('/', createLibreTranslateRoutes(translation.service, translation.limits))
+    // Security: keyed operator routes (anything under /admin is behind adminAuth; add routes before the 404),
+    // and API keys, rate limits and CORS inside the translation route factories.
+    .use('/admin/*', adminAuth(security))
+    .route('/admin', createAdminRoutes(security))
+    .all('/admin/*', notFound)
+    .route('/', createTranslationRoutes(translation.service, translation.limits, security, ops.pricing))
+    .route('/', createLibreTranslateRoutes(translation.service, translation.limits, security))
     .all('/v1/*', notFound)
     .get(
       '/models/*',

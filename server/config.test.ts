@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       distDir: path.join(repoRoot, 'dist'),
       modelsDir: path.join(repoRoot, 'models'),
       asrModel: 'sotto/whisper-tiny-random',
+      security: { auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600 },
     });
     expect(loadConfig({}).distDir).toBe(defaults.distDir);
   });
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       distDir: path.resolve('/srv/sotto/dist'),
       modelsDir: path.resolve('some/models'),
       asrModel: 'onnx-community/whisper-base',
+      security: expect.objectContaining({ auth: 'off' }),
     });
   });
 
@@ -49,5 +51,6 @@ describe('loadConfig', () => {
 
   it('reports every bad variable at once', () => {
     expect(() => loadConfig({ PORT: 'x', SOTTO_ASR_MODEL: 'y' })).toThrow(/PORT="x".*\n.*SOTTO_ASR_MODEL="y"/);
+    expect(() => loadConfig({ PORT: 'x', SOTTO_AUTH: 'maybe' })).toThrow(/PORT="x".*\n.*SOTTO_AUTH="maybe"/);
   });
 });

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseOpsSettings, type OpsSettings } from './ops/settings.ts';
+import { parseSecuritySettings, type SecuritySettings } from './security/settings.ts';
 import { parseTranslationSettings, type TranslationSettings } from './translation/settings.ts';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -43,7 +45,8 @@ const schema = z.object({
   asrModel: modelId,
 });
 
-export type ServerConfig = z.output<typeof schema>;
+/** `security`: API keys, admin key, CORS and anonymous limits; the variables and checks are in security/settings.ts. */
+export type ServerConfig = z.output<typeof schema> & { security: SecuritySettings };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -63,12 +66,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     asrModel: pick('asrModel'),
   };
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  const security = parseSecuritySettings(env);
+  if (result.success && security.ok) return { ...result.data, security: security.settings };
 
-  const lines = result.error.issues.map((issue) => {
+  const lines = (result.error?.issues ?? []).map((issue) => {
     const key = issue.path[0] as keyof typeof envNames;
     return `  ${envNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
   });
+  if (!security.ok) lines.push(...security.problems);
   throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
 }
 
@@ -79,6 +84,17 @@ export type { TranslationSettings } from './translation/settings.ts';
 /** The translation engine's settings from the environment; a ConfigError lists every bad variable. */
 export function loadTranslationConfig(env: Record<string, string | undefined> = process.env): TranslationSettings {
   const result = parseTranslationSettings(env);
+  if (result.ok) return result.settings;
+  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
+}
+
+// --- Operations settings (pricing, shutdown grace): the variables, their defaults and checks are in ops/settings.ts. ---
+
+export type { OpsSettings } from './ops/settings.ts';
+
+/** Pricing and shutdown settings from the environment; a ConfigError lists every bad variable. */
+export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsSettings {
+  const result = parseOpsSettings(env);
   if (result.ok) return result.settings;
   throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
 }

@@ -1,10 +1,23 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseManifest } from '../models/manifest-schema.ts';
 import { createApp, type TranslationMount } from './app.ts';
-import { ConfigError, defaults, loadConfig, loadTranslationConfig, repoRoot, type ServerConfig, type TranslationSettings } from './config.ts';
+import {
+  ConfigError,
+  defaults,
+  loadConfig,
+  loadOpsConfig,
+  loadTranslationConfig,
+  repoRoot,
+  type ServerConfig,
+  type TranslationSettings,
+} from './config.ts';
+import { Metrics } from './ops/metrics.ts';
+import { createOperations, type Operations } from './ops/operations.ts';
+import { GracefulShutdown } from './ops/shutdown.ts';
 import { startTranslationEngine } from './translation/engine.ts';
 import { unavailableTranslation } from './translation/service.ts';
 
@@ -78,22 +91,23 @@ function displayUrl(host: string, port: number): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
-type RunningTranslation = TranslationMount & { stop(): Promise<void> };
+/** `stop()` fails the translations still waiting and stops the workers; /readyz waits for `requiredModels`. */
+type RunningTranslation = TranslationMount & { stop(): Promise<void>; requiredModels: readonly string[] };
 
 /** Starts the inference workers; a broken manifest turns translation off (503) rather than stopping the server. */
-async function startTranslation(config: ServerConfig, settings: TranslationSettings): Promise<RunningTranslation> {
+async function startTranslation(config: ServerConfig, settings: TranslationSettings, metrics: Metrics): Promise<RunningTranslation> {
   try {
-    const engine = await startTranslationEngine(settings, config.modelsDir);
-    return { service: engine, limits: settings.limits, stop: () => engine.stop() };
+    const engine = await startTranslationEngine(settings, config.modelsDir, { observer: metrics.engine });
+    return { service: engine, limits: settings.limits, stop: () => engine.stop(), requiredModels: engine.preloadedModels };
   } catch (err) {
     const reason = `Translation is off: ${err instanceof Error ? err.message : String(err)}`;
     log(reason);
-    return { service: unavailableTranslation(reason), limits: settings.limits, stop: async () => {} };
+    return { service: unavailableTranslation(reason), limits: settings.limits, stop: async () => {}, requiredModels: [] };
   }
 }
 
-function start(config: ServerConfig, translation: RunningTranslation): void {
-  const app = createApp(config, translation);
+function start(config: ServerConfig, translation: RunningTranslation, ops: Operations, shutdownGraceMs: number): void {
+  const app = createApp(config, translation, ops);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`Sotto is running at ${displayUrl(config.host, info.port)}`);
   });
@@ -109,29 +123,41 @@ function start(config: ServerConfig, translation: RunningTranslation): void {
     process.exit(1);
   });
 
+  ops.readiness.watch();
+  // serve() makes a plain HTTP server unless told otherwise.
+  const shutdown = new GracefulShutdown({
+    server: server as Server,
+    drain: ops.drain,
+    stopWork: () => translation.stop(),
+    graceMs: shutdownGraceMs,
+    log: ops.log,
+  });
   let closing = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
+  // Once each: the same signal again (Ctrl-C twice) ends the process at once.
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
-    log(`${signal} received; closing the server.`);
-    server.close((err) => void translation.stop().finally(() => process.exit(err ? 1 : 0)));
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
-    // Long model downloads would otherwise hold the process open.
-    setTimeout(() => {
-      log('Connections still open after 5 s; exiting anyway.');
-      process.exit(1);
-    }, 5000).unref();
+    void shutdown.run(signal).then((code) => process.exit(code));
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
 }
 
 try {
   const config = loadConfig();
   const translationSettings = loadTranslationConfig();
+  const opsSettings = loadOpsConfig();
   ensureBuilt(config);
   ensureModels(config);
-  start(config, await startTranslation(config, translationSettings));
+  const metrics = new Metrics();
+  const translation = await startTranslation(config, translationSettings, metrics);
+  const ops = createOperations({
+    service: translation.service,
+    requiredModels: translation.requiredModels,
+    pricing: opsSettings.pricing,
+    metrics,
+  });
+  start(config, translation, ops, opsSettings.shutdownGraceMs);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);

@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { redactInternals } from './security/redact.ts';
 
 /** RFC 9457 problem details. */
 export interface ProblemDetails {
@@ -25,7 +26,7 @@ export function problem(
     ...extra,
     title,
     status,
-    ...(detail === undefined ? {} : { detail }),
+    ...(detail === undefined ? {} : { detail: redactInternals(detail) }),
   };
   return c.body(JSON.stringify(body), status, { 'Content-Type': problemContentType });
 }

@@ -1,3 +1,4 @@
 import { startApp } from './client/app.ts';
+import { createTranslationPipeline } from './client/translation-pipeline.ts';
 
-void startApp(document);
+void startApp(document, { createPipeline: createTranslationPipeline });

@@ -8,6 +8,10 @@ export interface RunningServer {
   /** Everything the process printed, for assertions and failure messages. */
   output(): string;
   stop(): Promise<void>;
+  /** Sends the process a signal, e.g. SIGTERM to test a graceful shutdown. */
+  signal(name: NodeJS.Signals): void;
+  /** The exit code once the process has exited (null when a signal ended it). */
+  exited: Promise<number | null>;
 }
 
 export async function freePort(): Promise<number> {
@@ -33,7 +37,7 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -50,6 +54,8 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
     url,
     port,
     output: () => output,
+    signal: (name) => void child.kill(name),
+    exited,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);

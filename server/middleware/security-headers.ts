@@ -30,6 +30,8 @@ export function securityHeaders(): MiddlewareHandler {
   return async function securityHeadersMiddleware(c, next) {
     await next();
     for (const [name, value] of Object.entries(securityHeaderValues)) {
+      // API answers to allowed cross-origin callers widen CORP (security/cors.ts); everything else stays same-origin.
+      if (name === 'Cross-Origin-Resource-Policy' && c.res.headers.get(name) === 'cross-origin') continue;
       c.res.headers.set(name, value);
     }
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { TranslationEngine, type EngineSettings } from './engine.ts';
+import { TranslationEngine, type EngineObserver, type EngineSettings } from './engine.ts';
 import type { TranslateRequest } from './service.ts';
 import type { Catalog } from './model-catalog.ts';
 import { catalogModel, FakeBackend } from './test-doubles.ts';
@@ -21,13 +21,16 @@ const nllb = catalogModel('sotto/nllb', {
 });
 const marian = catalogModel('sotto/marian');
 
-function engine(options: { catalog?: Partial<Catalog>; settings?: Partial<EngineSettings>; backend?: FakeBackend } = {}) {
+function engine(
+  options: { catalog?: Partial<Catalog>; settings?: Partial<EngineSettings>; backend?: FakeBackend; observer?: EngineObserver } = {},
+) {
   const backend = options.backend ?? new FakeBackend();
   const log = vi.fn();
   const e = new TranslationEngine({
     catalog: { models: [marian, nllb], defaultModel: 'sotto/marian', ...options.catalog },
     backend,
     settings: { ...settings, ...options.settings },
+    observer: options.observer,
     log,
   });
   e.start();
@@ -45,6 +48,7 @@ describe('TranslationEngine', () => {
       model: { id: 'sotto/marian', version: 'v-sotto/marian' },
       timings: { queuedMs: expect.any(Number), computeMs: expect.any(Number), totalMs: expect.any(Number) },
       cached: 0,
+      computeSeconds: expect.any(Number),
     });
     // One batch, shortest segments first.
     expect(backend.jobs).toEqual([{ modelId: 'sotto/marian', texts: ['one', 'two', 'three'] }]);
@@ -217,5 +221,56 @@ describe('TranslationEngine', () => {
     const { engine: e, backend } = engine({ settings: { modelBatching: { 'sotto/marian': { maxBatchSize: 2 } } } });
     await e.translate(request(['a', 'b', 'c', 'd', 'e']));
     expect(backend.jobs.map((job) => job.texts.length)).toEqual([2, 2, 1]);
+  });
+});
+
+describe('TranslationEngine accounting and shutdown', () => {
+  const observed = () => ({ batch: vi.fn<EngineObserver['batch']>(), translated: vi.fn<EngineObserver['translated']>() });
+
+  it('splits the compute time of a batch among its segments; cached and shared segments cost nothing', async () => {
+    const observer = observed();
+    const { engine: e, backend } = engine({ observer });
+    backend.hold = true;
+    const one = e.translate(request(['a']));
+    const three = e.translate(request(['b', 'c', 'd']));
+    await vi.waitFor(() => expect(backend.jobs).toHaveLength(1));
+    const joined = e.translate(request(['a']));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    backend.release();
+    const [small, large, shared] = await Promise.all([one, three, joined]);
+    const batchSeconds = observer.batch.mock.calls[0]![0].computeSeconds;
+    expect(batchSeconds).toBeGreaterThan(0.01);
+    expect(small.computeSeconds).toBeCloseTo(batchSeconds / 4, 9);
+    expect(large.computeSeconds).toBeCloseTo((3 * batchSeconds) / 4, 9);
+    expect(shared.computeSeconds).toBe(0);
+    backend.hold = false;
+    expect((await e.translate(request(['b', 'c']))).computeSeconds).toBe(0);
+  });
+
+  it('reports batches and answered requests to its observer', async () => {
+    const observer = observed();
+    const { engine: e } = engine({ observer });
+    const result = await e.translate(request([' Hello  world ', '']));
+    expect(observer.batch).toHaveBeenCalledExactlyOnceWith({
+      model: { id: 'sotto/marian', version: 'v-sotto/marian' },
+      texts: ['Hello world'],
+      outputs: ['tr:Hello world'],
+      computeSeconds: expect.any(Number),
+    });
+    expect(observer.translated).toHaveBeenCalledExactlyOnceWith({ source: 'en', target: 'de', segments: ['Hello world', ''], result });
+  });
+
+  it('fails what is still waiting with a 503 to retry elsewhere when stopped, and refuses new work', async () => {
+    const { engine: e, backend } = engine();
+    backend.hold = true;
+    const running = e.translate(request(['a']));
+    await vi.waitFor(() => expect(backend.jobs).toHaveLength(1));
+    const queued = e.translate(request(['b']));
+    await e.stop();
+    const shuttingDown = { code: 'model-unavailable', retryAfterSeconds: 1, message: expect.stringContaining('shutting down') };
+    await expect(running).rejects.toMatchObject(shuttingDown);
+    await expect(queued).rejects.toMatchObject(shuttingDown);
+    expect(e.stats().queue.queued).toBe(0);
+    await expect(e.translate(request(['c']))).rejects.toMatchObject(shuttingDown);
   });
 });

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { cacheKey, normalizeSegment, TranslationCache } from './cache.ts';
-import { abortReason, cancelled, deadlineExceeded } from './errors.ts';
+import { abortReason, cancelled, deadlineExceeded, shuttingDown } from './errors.ts';
 import { InferencePool } from './inference-pool.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { loadCatalog, type Catalog, type CatalogModel } from './model-catalog.ts';
@@ -15,15 +15,27 @@ export type EngineSettings = Pick<
   'models' | 'batching' | 'modelBatching' | 'queueSize' | 'deadlineMs' | 'cacheSize' | 'memoryBudgetBytes'
 >;
 
+type ModelRef = TranslateResult['model'];
+
+/** What the engine reports as it works, for metrics; implementations must not throw. */
+export interface EngineObserver {
+  /** A batch came back from a worker. */
+  batch(report: { model: ModelRef; texts: string[]; outputs: string[]; computeSeconds: number }): void;
+  /** A request was answered; `segments` are its normalised segments, cached ones included. */
+  translated(report: { source: string; target: string; segments: string[]; result: TranslateResult }): void;
+}
+
 export interface EngineOptions {
   catalog: Catalog;
   backend: InferenceBackend;
   settings: EngineSettings;
+  observer?: EngineObserver;
   now?: () => number;
   log?: (message: string) => void;
 }
 
-type BatchKey = [modelId: string, source: string, target: string];
+type BatchKey = [modelId: string, version: string, source: string, target: string];
+const parseBatchKey = (key: string) => JSON.parse(key) as BatchKey;
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
@@ -40,26 +52,36 @@ export class TranslationEngine implements TranslationService {
   readonly #scheduler: Scheduler;
   readonly #cache: TranslationCache<SegmentResult>;
   readonly #now: () => number;
+  /** Requests being answered, so that stop() can fail them. */
+  readonly #requests = new Set<AbortController>();
+  #stopped = false;
+  /** Loaded at start: the configured models, or the manifest's default. */
+  readonly preloadedModels: readonly string[];
 
   constructor(private readonly options: EngineOptions) {
-    const { catalog, backend, settings } = options;
+    const { catalog, backend, settings, observer } = options;
     this.#now = options.now ?? (() => performance.now());
     const preferred = settings.models.length > 0 ? settings.models : catalog.defaultModel ? [catalog.defaultModel] : [];
+    this.preloadedModels = preferred;
     this.#models = new ModelManager(catalog, backend, new MemoryBudget(settings.memoryBudgetBytes), { preferred, log: options.log });
     this.#cache = new TranslationCache(settings.cacheSize);
     this.#scheduler = new Scheduler({
       maxQueued: settings.queueSize,
       maxInFlight: backend.size,
       now: this.#now,
-      policyFor: (key) => ({ ...settings.batching, ...settings.modelBatching[(JSON.parse(key) as BatchKey)[0]] }),
+      policyFor: (key) => ({ ...settings.batching, ...settings.modelBatching[parseBatchKey(key)[0]] }),
       execute: async (key, texts) => {
-        const [modelId, source, target] = JSON.parse(key) as BatchKey;
+        const [modelId, , source, target] = parseBatchKey(key);
         const release = this.#models.hold(modelId);
         try {
           return await backend.translate(this.#models.job(modelId, source, target, texts));
         } finally {
           release();
         }
+      },
+      onBatch: (key, texts, outputs, computeMs) => {
+        const [id, version] = parseBatchKey(key);
+        observer?.batch({ model: { id, version }, texts, outputs, computeSeconds: computeMs / 1000 });
       },
     });
   }
@@ -69,14 +91,19 @@ export class TranslationEngine implements TranslationService {
     this.#models.preload();
   }
 
+  /** Fails the requests still waiting (503, retry elsewhere), refuses new ones and stops the workers. */
   stop(): Promise<void> {
+    this.#stopped = true;
+    for (const controller of this.#requests) controller.abort(shuttingDown());
     return this.options.backend.stop();
   }
 
   async translate(request: TranslateRequest): Promise<TranslateResult> {
+    if (this.#stopped) throw shuttingDown();
     const started = this.#now();
     const deadlineMs = Math.min(request.deadlineMs ?? this.options.settings.deadlineMs, this.options.settings.deadlineMs);
     const controller = new AbortController();
+    this.#requests.add(controller);
     // Every segment of the request waits on this signal: one listener each, beyond Node's default warning limit of 10.
     setMaxListeners(request.segments.length + 1, controller.signal);
     const timer = setTimeout(() => controller.abort(deadlineExceeded(deadlineMs)), deadlineMs);
@@ -90,6 +117,7 @@ export class TranslationEngine implements TranslationService {
       controller.abort(cancelled());
       throw err;
     } finally {
+      this.#requests.delete(controller);
       clearTimeout(timer);
       request.signal?.removeEventListener('abort', onClientGone);
     }
@@ -117,27 +145,43 @@ export class TranslationEngine implements TranslationService {
       const keys = texts.map((text) => cacheKey(scope, text));
       const hits = texts.map((text, i) => (text === '' ? '' : this.#cache.get(keys[i]!)));
       this.#scheduler.admit(new Set(keys.filter((key, i) => hits[i] === undefined && !this.#cache.isInFlight(key))).size);
-      const batchKey = JSON.stringify([model.entry.id, source, target] satisfies BatchKey);
+      const batchKey = JSON.stringify([model.entry.id, model.version, source, target] satisfies BatchKey);
       const results = await Promise.all(
         texts.map((text, i) => {
           const hit = hits[i];
-          if (hit !== undefined) return { text: hit, queuedMs: 0, computeMs: 0 };
-          return this.#cache.share(keys[i]!, signal, (shared) => this.#scheduler.submit(batchKey, text, shared));
+          if (hit !== undefined) return { text: hit, queuedMs: 0, computeMs: 0, chargedMs: 0 };
+          return this.#compute(keys[i]!, batchKey, text, signal);
         }),
       );
-      return {
-        translations: results.map((result) => result.text),
+      const result: TranslateResult = {
+        translations: results.map((segment) => segment.text),
         model: { id: model.entry.id, version: model.version },
         timings: {
-          queuedMs: Math.round(Math.max(0, ...results.map((result) => result.queuedMs))),
-          computeMs: Math.round(Math.max(0, ...results.map((result) => result.computeMs))),
+          queuedMs: Math.round(Math.max(0, ...results.map((segment) => segment.queuedMs))),
+          computeMs: Math.round(Math.max(0, ...results.map((segment) => segment.computeMs))),
           totalMs: Math.round(this.#now() - started),
         },
         cached: hits.filter((hit, i) => hit !== undefined && texts[i] !== '').length,
+        computeSeconds: results.reduce((sum, segment) => sum + segment.chargedMs, 0) / 1000,
       };
+      this.options.observer?.translated({ source, target, segments: texts, result });
+      return result;
     } finally {
       lease.release();
     }
+  }
+
+  /**
+   * One segment through the in-flight deduplication and the queue. Its batch's compute time is split evenly
+   * among the batch's segments; a segment that joined another request's computation costs this request nothing.
+   */
+  async #compute(key: string, batchKey: string, text: string, signal: AbortSignal) {
+    let started = false;
+    const result = await this.#cache.share(key, signal, (shared) => {
+      started = true;
+      return this.#scheduler.submit(batchKey, text, shared);
+    });
+    return { ...result, chargedMs: started ? result.computeMs / result.batchSize : 0 };
   }
 
   /** Waits for the model within the request's deadline; a lease that arrives after the request gave up is released. */
@@ -156,7 +200,7 @@ export class TranslationEngine implements TranslationService {
 export async function startTranslationEngine(
   settings: TranslationSettings,
   modelsDir: string,
-  options: { log?: (message: string) => void; spawn?: SpawnWorker } = {},
+  options: { log?: (message: string) => void; spawn?: SpawnWorker; observer?: EngineObserver } = {},
 ): Promise<TranslationEngine> {
   const catalog = await loadCatalog(modelsDir);
   const pool = new InferencePool({
@@ -166,7 +210,7 @@ export async function startTranslationEngine(
     log: options.log,
   });
   pool.start();
-  const engine = new TranslationEngine({ catalog, backend: pool, settings, log: options.log });
+  const engine = new TranslationEngine({ catalog, backend: pool, settings, observer: options.observer, log: options.log });
   engine.start();
   return engine;
 }

@@ -39,3 +39,8 @@ export function cancelled(): TranslationError {
 export function abortReason(signal: AbortSignal): TranslationError {
   return isTranslationError(signal.reason) ? signal.reason : cancelled();
 }
+
+/** What requests still waiting get when the server stops: a 503 with Retry-After, so that clients retry elsewhere. */
+export function shuttingDown(): TranslationError {
+  return new TranslationError('model-unavailable', 'The server is shutting down; retry the request.', 1);
+}

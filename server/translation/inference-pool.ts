@@ -13,7 +13,7 @@ export interface PoolOptions {
 const exitGraceMs = 2000;
 
 export interface PoolStats {
-  workers: { state: SlotState; busy: boolean; models: string[] }[];
+  workers: { state: SlotState; busy: boolean; models: string[]; pid?: number }[];
   restarts: number;
 }
 
@@ -119,7 +119,12 @@ export class InferencePool {
 
   stats(): PoolStats {
     return {
-      workers: this.#slots.map((slot) => ({ state: slot.state, busy: slot.busy, models: [...slot.models] })),
+      workers: this.#slots.map((slot) => ({
+        state: slot.state,
+        busy: slot.busy,
+        models: [...slot.models],
+        ...(slot.handle?.pid !== undefined && { pid: slot.handle.pid }),
+      })),
       restarts: this.#restarts,
     };
   }

@@ -47,9 +47,9 @@ describe('Scheduler', () => {
     vi.advanceTimersByTime(25);
     upper(calls[0]!);
     expect(await Promise.all(results)).toEqual([
-      { text: 'A', queuedMs: 10, computeMs: 25 },
-      { text: 'B', queuedMs: 10, computeMs: 25 },
-      { text: 'C', queuedMs: 10, computeMs: 25 },
+      { text: 'A', queuedMs: 10, computeMs: 25, batchSize: 3 },
+      { text: 'B', queuedMs: 10, computeMs: 25, batchSize: 3 },
+      { text: 'C', queuedMs: 10, computeMs: 25, batchSize: 3 },
     ]);
   });
 
@@ -168,5 +168,16 @@ describe('Scheduler', () => {
     await vi.advanceTimersByTimeAsync(10);
     calls[0]!.resolve(['only one']);
     for (const result of results) await expect(result).rejects.toMatchObject({ code: 'worker-failed' });
+  });
+
+  it('reports each batch that came back, with its texts, outputs and compute time', async () => {
+    const onBatch = vi.fn();
+    const { scheduler, calls } = setup({ onBatch });
+    const results = [scheduler.submit('k', 'a', signal()), scheduler.submit('k', 'b', signal())];
+    await vi.advanceTimersByTimeAsync(10);
+    vi.advanceTimersByTime(40);
+    upper(calls[0]!);
+    await Promise.all(results);
+    expect(onBatch).toHaveBeenCalledExactlyOnceWith('k', ['a', 'b'], ['A', 'B'], 40);
   });
 });

@@ -8,6 +8,8 @@ export interface SegmentResult {
   queuedMs: number;
   /** How long its batch took. */
   computeMs: number;
+  /** Segments in its batch, which share `computeMs`. */
+  batchSize: number;
 }
 
 /** Translates one batch of one key; must answer with one output per input, in order. */
@@ -21,6 +23,8 @@ export interface SchedulerOptions {
   /** Batches that may run at once (one per inference worker). */
   maxInFlight: number;
   now?: () => number;
+  /** Told of every batch that came back, for metrics. */
+  onBatch?: (key: string, texts: string[], outputs: string[], computeMs: number) => void;
 }
 
 export interface SchedulerStats {
@@ -124,16 +128,20 @@ export class Scheduler {
     this.#inFlight += 1;
     const jobs = batch.items.map((item) => item.value);
     for (const job of jobs) job.detach();
+    const texts = jobs.map((job) => job.text);
     const startedAt = this.#now();
     this.options
-      .execute(batch.key, jobs.map((job) => job.text))
+      .execute(batch.key, texts)
       .then((outputs) => {
         if (outputs.length !== jobs.length) {
           throw new TranslationError('worker-failed', `A batch of ${jobs.length} segments came back with ${outputs.length} translations.`);
         }
         const computeMs = this.#now() - startedAt;
         this.#drain.record(jobs.length, computeMs);
-        jobs.forEach((job, i) => job.resolve({ text: outputs[i]!, queuedMs: startedAt - job.submittedAt, computeMs }));
+        this.options.onBatch?.(batch.key, texts, outputs, computeMs);
+        jobs.forEach((job, i) =>
+          job.resolve({ text: outputs[i]!, queuedMs: startedAt - job.submittedAt, computeMs, batchSize: jobs.length }),
+        );
       })
       .catch((err: unknown) => {
         for (const job of jobs) job.reject(err);

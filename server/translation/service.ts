@@ -22,6 +22,8 @@ export interface TranslateResult {
   timings: { queuedMs: number; computeMs: number; totalMs: number };
   /** Segments answered from the cache. */
   cached: number;
+  /** This request's share of inference time: each batch's time split evenly among its segments; cached ones are free. */
+  computeSeconds: number;
 }
 
 export interface EngineStats {

@@ -91,7 +91,7 @@ function translationDefaults(machine: Machine): Record<Key, string> {
   };
 }
 
-const wholeNumber = (min: number) =>
+export const wholeNumber = (min: number) =>
   z
     .string()
     .regex(/^\d+$/, 'must be a whole number')

@@ -90,6 +90,7 @@ export function fakeTranslationService(overrides: Partial<TranslationService> = 
         model: { id: 'sotto/fake', version: 'v1' },
         timings: { queuedMs: 1, computeMs: 2, totalMs: 3 },
         cached: 0,
+        computeSeconds: 0.002,
       };
     },
     models: () => [

@@ -11,6 +11,8 @@ export interface WorkerHandle {
   on(event: 'exit', listener: (code: number | null, signal?: NodeJS.Signals | null) => void): unknown;
   /** Stops it at once (the pool asks it to exit first). */
   terminate(): Promise<unknown>;
+  /** The child process's id, for operators and fault tests; a thread has none. */
+  readonly pid?: number;
 }
 
 export type SpawnWorker = (init: WorkerInit) => WorkerHandle;
@@ -39,6 +41,7 @@ export function spawnInferenceProcess(init: WorkerInit): WorkerHandle {
     serialization: 'advanced',
   });
   return {
+    pid: child.pid,
     postMessage: (message) => {
       if (child.connected) child.send(message);
     },

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode, UnofficialStatusCode } from 'hono/utils/http-status';
 import { problem } from '../problem.ts';
+import { redactInternals } from '../security/redact.ts';
 import { isTranslationError, type TranslationErrorCode } from '../translation/errors.ts';
 
 /** Writes an error in a route family's format: problem+json for /v1, `{ error }` for the LibreTranslate routes. */
@@ -14,7 +15,7 @@ export type ErrorResponder = (
 
 export const problemResponder: ErrorResponder = (c, status, title, detail, extra) => problem(c, status, title, detail, extra);
 
-export const libreResponder: ErrorResponder = (c, status, _title, detail) => c.json({ error: detail }, status);
+export const libreResponder: ErrorResponder = (c, status, _title, detail) => c.json({ error: redactInternals(detail) }, status);
 
 // 499 is nginx's "client closed request": nobody reads the answer, but access logs do.
 const clientClosedRequest = 499 as UnofficialStatusCode;

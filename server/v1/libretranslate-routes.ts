@@ -1,5 +1,7 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { apiGuard, spendSegments, type Security } from '../security/api-guard.ts';
+import { apiCors } from '../security/cors.ts';
 import type { TranslationService } from '../translation/service.ts';
 import type { RequestLimits } from '../translation/settings.ts';
 import { libreResponder, translationFailure } from './error-responses.ts';
@@ -18,23 +20,40 @@ function libreBody(limits: RequestLimits) {
     source: z.string().min(1),
     target: z.string().min(1),
     format: z.enum(['text', 'html']).default('text'),
-    // Accepted and ignored until the server has API keys.
+    // Checked by apiGuard (bodyApiKey), before this schema runs.
     api_key: z.string().optional(),
   });
 }
 
+/** LibreTranslate clients send their key as the `api_key` field of the JSON or form body. */
+async function bodyApiKey(c: Context): Promise<string | undefined> {
+  try {
+    const raw: unknown = isJson(c) ? await c.req.json() : await c.req.parseBody();
+    const key = typeof raw === 'object' && raw !== null ? (raw as { api_key?: unknown }).api_key : undefined;
+    return typeof key === 'string' && key !== '' ? key : undefined;
+  } catch {
+    // The handler reads the same body and answers the parse error.
+    return undefined;
+  }
+}
+
 /**
  * LibreTranslate-compatible routes, so its clients and plugins work unchanged: POST /translate (JSON or
- * form) and GET /languages. Errors take LibreTranslate's `{ "error": "…" }` shape.
+ * form) and GET /languages, which stays open to clients without a key. Errors take LibreTranslate's
+ * `{ "error": "…" }` shape.
  */
-export function createLibreTranslateRoutes(service: TranslationService, limits: RequestLimits) {
+export function createLibreTranslateRoutes(service: TranslationService, limits: RequestLimits, security: Security) {
   const body = libreBody(limits);
+  const cors = apiCors(security.settings.corsOrigins);
   return new Hono()
+    .use('/translate', cors)
+    .use('/languages', cors)
     .post(
       '/translate',
       requireMediaType(['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'], libreResponder),
       limitBody(limits.maxBodyBytes, libreResponder),
       clientDeadline(libreResponder),
+      apiGuard(security, libreResponder, { bodyKey: bodyApiKey }),
       async (c) => {
         let raw: unknown;
         try {
@@ -49,9 +68,12 @@ export function createLibreTranslateRoutes(service: TranslationService, limits: 
           return libreResponder(c, 422, 'Unprocessable Content', 'Language detection is not available on this server; give the source language.');
         }
         if (format !== 'text') return libreResponder(c, 400, 'Bad Request', 'Only format "text" is supported.');
+        const segments = typeof q === 'string' ? [q] : q;
+        const overQuota = spendSegments(c, segments.length, libreResponder);
+        if (overQuota) return overQuota;
         try {
           const result = await service.translate({
-            segments: typeof q === 'string' ? [q] : q,
+            segments,
             source,
             target,
             deadlineMs: c.get('deadlineMs'),
@@ -63,7 +85,7 @@ export function createLibreTranslateRoutes(service: TranslationService, limits: 
         }
       },
     )
-    .get('/languages', (c) =>
+    .get('/languages', apiGuard(security, libreResponder, { keyless: true }), (c) =>
       c.json(
         service.languages().map(({ code, targets }) => ({ code, name: languageName(code), targets })),
         200,

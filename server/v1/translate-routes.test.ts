@@ -46,6 +46,7 @@ describe('POST /v1/translate', () => {
       model: { id: 'sotto/fake', version: 'v1' },
       timings: { queuedMs: 1, computeMs: 2, totalMs: 3 },
       cached: 0,
+      cost: { computeSeconds: 0.002, price: 2e-7, currency: 'USD' },
     });
   });
 

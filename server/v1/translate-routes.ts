@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import { z } from 'zod';
+import { chargeTranslation, type Pricing } from '../ops/cost.ts';
+import { apiGuard, spendSegments, type Security } from '../security/api-guard.ts';
+import { apiCors } from '../security/cors.ts';
 import type { TranslationService } from '../translation/service.ts';
 import type { RequestLimits } from '../translation/settings.ts';
 import { problemResponder, translationFailure } from './error-responses.ts';
@@ -28,10 +31,14 @@ function translateBody(limits: RequestLimits) {
   });
 }
 
-/** The server translation API: POST /v1/translate, GET /v1/models, GET /v1/stats. Errors are problem+json. */
-export function createTranslationRoutes(service: TranslationService, limits: RequestLimits) {
+/**
+ * The server translation API: POST /v1/translate, GET /v1/models, GET /v1/stats, behind CORS and the API key
+ * policy. Errors are problem+json.
+ */
+export function createTranslationRoutes(service: TranslationService, limits: RequestLimits, security: Security, pricing: Pricing) {
   const body = translateBody(limits);
   return new Hono()
+    .use('/v1/*', apiCors(security.settings.corsOrigins), apiGuard(security, problemResponder))
     .post(
       '/v1/translate',
       requireMediaType(['application/json'], problemResponder),
@@ -43,13 +50,15 @@ export function createTranslationRoutes(service: TranslationService, limits: Req
       }),
       async (c) => {
         const { deadlineMs, ...request } = c.req.valid('json');
+        const overQuota = spendSegments(c, request.segments.length, problemResponder);
+        if (overQuota) return overQuota;
         try {
           const result = await service.translate({
             ...request,
             deadlineMs: earliest(deadlineMs, c.get('deadlineMs')),
             signal: c.req.raw.signal,
           });
-          return c.json(result, 200);
+          return c.json(chargeTranslation(c, result, pricing), 200);
         } catch (err) {
           return translationFailure(c, err, problemResponder);
         }

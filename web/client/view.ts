@@ -1,19 +1,33 @@
 import type { LoadedModel, LoadProgress } from '../shared/asr-protocol.ts';
+import type { LanguageOption } from '../shared/language-options.ts';
+import type { SessionSettings } from '../shared/pipeline-types.ts';
+import type { PlacementMode } from '../shared/placement-policy.ts';
+import { BACKEND_LABELS } from '../shared/stage-summary.ts';
 
-function element<T extends HTMLElement>(root: Document, id: string): T {
+export function element<T extends HTMLElement>(root: Document, id: string): T {
   const found = root.getElementById(id);
   if (!found) throw new Error(`The page is missing #${id}`);
   return found as T;
 }
 
-const BACKEND_LABELS = { webgpu: 'WebGPU', wasm: 'WebAssembly' } as const;
+function fillSelect(select: HTMLSelectElement, options: readonly LanguageOption[], value: string): void {
+  const codes = options.map((option) => option.code).join();
+  if ([...select.options].map((option) => option.value).join() !== codes) {
+    select.replaceChildren(...options.map(({ code, name }) => new Option(name, code)));
+  }
+  select.value = value;
+}
 
-/** All DOM writes of the app, so the controller holds no markup. */
+/** The DOM writes of the model status, the inputs and the settings, so the controller holds no markup. */
 export class View {
   readonly record: HTMLButtonElement;
   readonly fileInput: HTMLInputElement;
   readonly cancel: HTMLButtonElement;
   readonly clear: HTMLButtonElement;
+  readonly newSession: HTMLButtonElement;
+  readonly sourceLanguage: HTMLSelectElement;
+  readonly targetLanguage: HTMLSelectElement;
+  readonly placementMode: HTMLSelectElement;
   private readonly status: HTMLElement;
   private readonly progress: HTMLProgressElement;
   private readonly progressText: HTMLElement;
@@ -21,8 +35,6 @@ export class View {
   private readonly rtf: HTMLElement;
   private readonly listening: HTMLElement;
   private readonly error: HTMLElement;
-  private readonly finalText: HTMLElement;
-  private readonly partialText: HTMLElement;
   private readonly fileProgress = new Map<string, LoadProgress>();
 
   constructor(root: Document) {
@@ -30,6 +42,10 @@ export class View {
     this.fileInput = element(root, 'file-input');
     this.cancel = element(root, 'cancel');
     this.clear = element(root, 'clear');
+    this.newSession = element(root, 'new-session');
+    this.sourceLanguage = element(root, 'source-language');
+    this.targetLanguage = element(root, 'target-language');
+    this.placementMode = element(root, 'placement-mode');
     this.status = element(root, 'status');
     this.progress = element(root, 'load-progress');
     this.progressText = element(root, 'load-progress-text');
@@ -37,9 +53,6 @@ export class View {
     this.rtf = element(root, 'rtf');
     this.listening = element(root, 'listening');
     this.error = element(root, 'error');
-    const transcript = element(root, 'transcript');
-    this.finalText = transcript.querySelector<HTMLElement>('.final')!;
-    this.partialText = transcript.querySelector<HTMLElement>('.partial')!;
   }
 
   setStatus(text: string): void {
@@ -74,9 +87,27 @@ export class View {
     this.rtf.textContent = `RTF ${rtf.toFixed(2)}`;
   }
 
-  setInputsEnabled(enabled: boolean): void {
-    this.record.disabled = !enabled;
-    this.fileInput.disabled = !enabled;
+  /**
+   * While the model loads or audio is transcribed ('busy') nothing starts; while recording only the
+   * record button (to stop) works. A new language reloads the model, a new session would split one.
+   */
+  setActivity(activity: 'idle' | 'recording' | 'busy'): void {
+    for (const input of [this.fileInput, this.sourceLanguage, this.clear, this.newSession]) input.disabled = activity !== 'idle';
+    this.record.disabled = activity === 'busy';
+  }
+
+  showSettings(settings: SessionSettings, sources: readonly LanguageOption[], targets: readonly LanguageOption[]): void {
+    fillSelect(this.sourceLanguage, sources, settings.sourceLanguage);
+    fillSelect(this.targetLanguage, targets, settings.targetLanguage);
+    this.placementMode.value = settings.mode;
+  }
+
+  settings(): SessionSettings {
+    return { sourceLanguage: this.sourceLanguage.value, targetLanguage: this.targetLanguage.value, mode: this.placementMode.value as PlacementMode };
+  }
+
+  onSettingsChange(listener: (settings: SessionSettings) => void): void {
+    for (const select of [this.sourceLanguage, this.targetLanguage, this.placementMode]) select.addEventListener('change', () => listener(this.settings()));
   }
 
   setRecording(recording: boolean): void {
@@ -88,11 +119,6 @@ export class View {
 
   setCancellable(cancellable: boolean): void {
     this.cancel.hidden = !cancellable;
-  }
-
-  showTranscript(finalText: string, partialText: string): void {
-    this.finalText.textContent = finalText;
-    this.partialText.textContent = partialText;
   }
 
   showError(message: string | undefined): void {

@@ -1,0 +1,165 @@
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { problemResponder } from '../v1/error-responses.ts';
+import { apiGuard, createSecurity, spendSegments } from './api-guard.ts';
+import { parseSecuritySettings } from './settings.ts';
+import { bearer, fromAddress, keyedEnv, keys, postJson, securedApp, translateBody } from './test-fixtures.ts';
+
+async function expectProblem(res: Response, status: number): Promise<string> {
+  expect(res.status).toBe(status);
+  expect(res.headers.get('Content-Type')).toBe('application/problem+json');
+  const body = (await res.json()) as { status: number; detail: string };
+  expect(body.status).toBe(status);
+  return body.detail;
+}
+
+async function expectLibreError(res: Response, status: number): Promise<string> {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as { error: string };
+  expect(Object.keys(body)).toEqual(['error']);
+  return body.error;
+}
+
+const libre = { q: 'Hello', source: 'en', target: 'de' };
+
+describe('SOTTO_AUTH=required (the default once keys are configured)', () => {
+  it.each(['/v1/translate', '/v1/models', '/v1/stats'])('refuses %s without a key: 401, Bearer challenge, problem+json', async (path) => {
+    const { app, service } = securedApp();
+    const res = await app.request(path, path === '/v1/translate' ? postJson(translateBody) : {});
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="sotto"');
+    expect(await expectProblem(res, 401)).toMatch(/API key is required.*Authorization: Bearer/);
+    expect(service.requests).toEqual([]);
+  });
+
+  it.each([
+    ['a wrong key', 'sotto_alice.wrong', /not valid/],
+    ['a key with no entry', 'whatever', /not valid/],
+    ['a revoked key', keys.carol, /revoked/],
+  ])('refuses %s with 401 invalid_token', async (_name, key, detail) => {
+    const { app, service } = securedApp();
+    const res = await app.request('/v1/translate', postJson(translateBody, bearer(key)));
+    expect(res.headers.get('WWW-Authenticate')).toBe('Bearer realm="sotto", error="invalid_token"');
+    expect(await expectProblem(res, 401)).toMatch(detail);
+    expect(service.requests).toEqual([]);
+  });
+
+  it('admits a valid key given as Authorization: Bearer or X-API-Key', async () => {
+    const { app } = securedApp();
+    expect((await app.request('/v1/translate', postJson(translateBody, bearer(keys.dave)))).status).toBe(200);
+    expect((await app.request('/v1/translate', postJson(translateBody, { 'X-API-Key': keys.dave }))).status).toBe(200);
+    expect((await app.request('/v1/models', { headers: bearer(keys.dave) })).status).toBe(200);
+  });
+
+  it('takes LibreTranslate’s api_key field from JSON, urlencoded and multipart bodies', async () => {
+    const { app, service } = securedApp();
+    expect((await app.request('/translate', postJson({ ...libre, api_key: keys.dave }))).status).toBe(200);
+    const form = new URLSearchParams({ ...libre, api_key: keys.dave });
+    expect((await app.request('/translate', { method: 'POST', body: form })).status).toBe(200);
+    const multipart = new FormData();
+    for (const [name, value] of Object.entries({ ...libre, api_key: keys.dave })) multipart.set(name, value);
+    expect((await app.request('/translate', { method: 'POST', body: multipart })).status).toBe(200);
+    expect((await app.request('/translate', postJson(libre, bearer(keys.dave)))).status).toBe(200);
+    expect(service.requests).toHaveLength(4);
+  });
+
+  it('refuses /translate without a valid api_key in LibreTranslate’s error shape', async () => {
+    const { app, service } = securedApp();
+    const missing = await app.request('/translate', postJson(libre));
+    expect(await expectLibreError(missing, 401)).toMatch(/API key is required/);
+    expect(missing.headers.get('WWW-Authenticate')).toBe('Bearer realm="sotto"');
+    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: 'nope' })), 401)).toMatch(/not valid/);
+    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: keys.carol })), 401)).toMatch(/revoked/);
+    expect(service.requests).toEqual([]);
+  });
+
+  it('keeps GET /languages open, as LibreTranslate does', async () => {
+    const { app } = securedApp();
+    expect((await app.request('/languages')).status).toBe(200);
+  });
+});
+
+describe('SOTTO_AUTH=optional and off', () => {
+  it('optional: admits requests without a key, refuses a wrong one', async () => {
+    const { app } = securedApp({ ...keyedEnv, SOTTO_AUTH: 'optional' });
+    expect((await app.request('/v1/translate', postJson(translateBody))).status).toBe(200);
+    expect((await app.request('/translate', postJson(libre))).status).toBe(200);
+    await expectProblem(await app.request('/v1/translate', postJson(translateBody, bearer('wrong'))), 401);
+    expect((await app.request('/v1/translate', postJson(translateBody, bearer(keys.dave)))).status).toBe(200);
+  });
+
+  it('off (the default without keys): needs no key and ignores one', async () => {
+    const { app } = securedApp({});
+    expect((await app.request('/v1/translate', postJson(translateBody))).status).toBe(200);
+    expect((await app.request('/v1/translate', postJson(translateBody, bearer('anything')))).status).toBe(200);
+  });
+});
+
+describe('rate limits and quotas', () => {
+  it('answers a key over its rate with 429, Retry-After and RateLimit headers', async () => {
+    const { app } = securedApp();
+    const send = () => app.request('/v1/translate', postJson(translateBody, bearer(keys.alice)));
+    const [first, second, third] = [await send(), await send(), await send()];
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(['Limit', 'Remaining', 'Reset'].map((h) => first.headers.get(`RateLimit-${h}`))).toEqual(['2', '1', '30']);
+    expect(second.headers.get('RateLimit-Remaining')).toBe('0');
+    expect(await expectProblem(third, 429)).toBe('rate limit of 2 requests/minute for key alice exceeded');
+    expect(third.headers.get('Retry-After')).toBe('30');
+    expect(third.headers.get('RateLimit-Remaining')).toBe('0');
+  });
+
+  it('answers a key over its daily quota with 429 and Retry-After until midnight UTC, without translating', async () => {
+    const { app, service } = securedApp();
+    const send = (segments: string[]) => app.request('/v1/translate', postJson({ ...translateBody, segments }, bearer(keys.bob)));
+    expect((await send(['a', 'b', 'c', 'd'])).status).toBe(200);
+    const over = await send(['e', 'f']);
+    expect(await expectProblem(over, 429)).toBe('2 segments exceed the 1 left of the daily quota of 5 segments for key bob');
+    expect(Number(over.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect(Number(over.headers.get('Retry-After'))).toBeLessThanOrEqual(86_400);
+    expect((await send(['e'])).status).toBe(200);
+    expect(await expectProblem(await send(['f']), 429)).toBe('daily quota of 5 segments used for key bob; it resets at midnight UTC');
+    expect(service.requests.map((r) => r.segments.length)).toEqual([4, 1]);
+  });
+
+  it('counts LibreTranslate texts against the quota, answering in its shape', async () => {
+    const { app } = securedApp();
+    expect((await app.request('/translate', postJson({ ...libre, q: ['a', 'b', 'c', 'd'], api_key: keys.bob }))).status).toBe(200);
+    expect((await app.request('/translate', postJson({ ...libre, api_key: keys.bob }))).status).toBe(200);
+    const over = await app.request('/translate', postJson({ ...libre, api_key: keys.bob }));
+    expect(await expectLibreError(over, 429)).toMatch(/daily quota of 5 segments used/);
+    expect(over.headers.get('Retry-After')).not.toBeNull();
+  });
+
+  it('limits anonymous requests per client address', async () => {
+    const { app } = securedApp({ SOTTO_ANON_RATE_PER_MINUTE: '2' });
+    const from = (address: string) => app.request('/v1/translate', postJson(translateBody), fromAddress(address));
+    expect([(await from('10.0.0.1')).status, (await from('10.0.0.1')).status]).toEqual([200, 200]);
+    const refused = await from('10.0.0.1');
+    expect(await expectProblem(refused, 429)).toBe('rate limit of 2 requests/minute for requests without an API key from this address exceeded');
+    expect(refused.headers.get('Retry-After')).toBe('30');
+    expect((await from('10.0.0.2')).status).toBe(200);
+  });
+
+  it('brakes an address that keeps presenting unknown keys', async () => {
+    const { app } = securedApp();
+    for (let i = 0; i < 30; i++) await expectProblem(await app.request('/v1/models', { headers: bearer(`guess-${i}`) }, fromAddress('10.0.0.9')), 401);
+    const braked = await app.request('/v1/models', { headers: bearer('guess-31') }, fromAddress('10.0.0.9'));
+    expect(await expectProblem(braked, 429)).toMatch(/too many unrecognised keys/);
+    expect(Number(braked.headers.get('Retry-After'))).toBeGreaterThan(0);
+    expect((await app.request('/v1/models', { headers: bearer(keys.dave) }, fromAddress('10.0.0.10'))).status).toBe(200);
+  });
+});
+
+describe('the request context', () => {
+  function probe(env: Record<string, string>) {
+    const result = parseSecuritySettings(env);
+    if (!result.ok) throw new Error(result.problems.join('\n'));
+    return new Hono()
+      .use(apiGuard(createSecurity(result.settings), problemResponder))
+      .get('/', (c) => spendSegments(c, 1, problemResponder) ?? c.json({ apiKeyId: c.get('apiKeyId') ?? null }));
+  }
+
+  it('carries the key id for metrics and cost, and none for anonymous requests', async () => {
+    expect(await (await probe(keyedEnv).request('/', { headers: bearer(keys.dave) })).json()).toEqual({ apiKeyId: 'dave' });
+    expect(await (await probe({ ...keyedEnv, SOTTO_AUTH: 'optional' }).request('/')).json()).toEqual({ apiKeyId: null });
+  });
+});

@@ -1,0 +1,142 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import type { ErrorResponder } from '../v1/error-responses.ts';
+import { ApiKeyStore, presentedKey, type Verification } from './api-keys.ts';
+import { RateLimiter, setRateLimitHeaders, tooManyRequests, UsageMeter, type Take } from './rate-limit.ts';
+import type { ApiKeyEntry, SecuritySettings } from './settings.ts';
+
+interface QuotaRefusal {
+  retryAfterSeconds: number;
+  detail: string;
+}
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The API key a request authenticated with; undefined for anonymous requests. Metrics and cost attribute by it. */
+    apiKeyId: string | undefined;
+    /** Set by apiGuard: counts segments against the caller's daily quota, or says why they do not fit. */
+    segmentQuota: ((segments: number) => QuotaRefusal | undefined) | undefined;
+  }
+}
+
+// Uncached key checks (each may run scrypt) per client address and minute: a brake on guessing and on CPU use.
+const keyChecksPerMinute = 30;
+
+/** The per-server security state: keys, buckets, usage. One per app, so tests start clean. */
+export interface Security {
+  settings: SecuritySettings;
+  keys: ApiKeyStore;
+  usage: UsageMeter;
+  keyRates: RateLimiter;
+  anonymousRates: RateLimiter;
+  keyChecks: RateLimiter;
+  now: () => number;
+}
+
+export function createSecurity(settings: SecuritySettings, now: () => number = Date.now): Security {
+  return {
+    settings,
+    keys: new ApiKeyStore(settings.keys, settings.keysFile),
+    usage: new UsageMeter(),
+    keyRates: new RateLimiter(),
+    anonymousRates: new RateLimiter(),
+    keyChecks: new RateLimiter(),
+    now,
+  };
+}
+
+/** The peer's address from @hono/node-server; behind a proxy that is the proxy. */
+function clientAddress(c: Context): string {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  return incoming?.socket.remoteAddress ?? 'unknown';
+}
+
+/** Runs `check` (a key verification that missed the cache) if this address has checks left; else a 429. */
+export async function throttledKeyCheck<T>(
+  security: Security,
+  c: Context,
+  respond: ErrorResponder,
+  check: () => Promise<T>,
+): Promise<{ result: T } | { refused: Response }> {
+  const take = security.keyChecks.take(clientAddress(c), keyChecksPerMinute, security.now());
+  if (take.allowed) return { result: await check() };
+  const detail = `too many unrecognised keys from this address; at most ${keyChecksPerMinute} a minute are checked`;
+  return { refused: tooManyRequests(c, respond, take.retryAfterSeconds, detail) };
+}
+
+/** A 401 with the Bearer challenge (RFC 6750); `invalid` when a key was presented and refused. */
+export function unauthorized(c: Context, respond: ErrorResponder, realm: string, detail: string, invalid: boolean): Response {
+  c.header('WWW-Authenticate', `Bearer realm="${realm}"${invalid ? ', error="invalid_token"' : ''}`);
+  return respond(c, 401, 'Unauthorized', detail);
+}
+
+const keyHint = 'send it as "Authorization: Bearer <key>" or "X-API-Key: <key>"';
+
+export interface ApiGuardOptions {
+  /** Where a route also takes the key from its body (LibreTranslate's `api_key`); read after the body limit. */
+  bodyKey?: (c: Context) => Promise<string | undefined>;
+  /** Open even when auth is required (LibreTranslate's GET /languages); limited per address. */
+  keyless?: boolean;
+}
+
+/**
+ * Admits a request to the translation APIs by the SOTTO_AUTH policy. `off`: every request is anonymous.
+ * `optional`: a presented key must be valid and gets its own limits; requests without one are anonymous.
+ * `required`: a valid key or a 401. Anonymous requests share a bucket per client address.
+ */
+export function apiGuard(security: Security, respond: ErrorResponder, options: ApiGuardOptions = {}) {
+  return createMiddleware(async function apiGuardMiddleware(c, next) {
+    const { auth, anonRatePerMinute } = security.settings;
+    const keyed = auth !== 'off' && !options.keyless;
+    const key = keyed ? (presentedKey(c) ?? (await options.bodyKey?.(c))) : undefined;
+    let entry: ApiKeyEntry | undefined;
+    if (key !== undefined) {
+      let verification: Verification | undefined = security.keys.cached(key);
+      if (!verification) {
+        const checked = await throttledKeyCheck(security, c, respond, () => security.keys.verify(key));
+        if ('refused' in checked) return checked.refused;
+        verification = checked.result;
+      }
+      if (!verification.ok) {
+        const detail = verification.reason === 'revoked' ? 'This API key has been revoked.' : 'This API key is not valid.';
+        return unauthorized(c, respond, 'sotto', detail, true);
+      }
+      entry = verification.entry;
+    } else if (keyed && auth === 'required') {
+      return unauthorized(c, respond, 'sotto', `An API key is required: ${keyHint}.`, false);
+    }
+
+    const now = security.now();
+    let take: Take | undefined;
+    if (entry?.rateLimitPerMinute) take = security.keyRates.take(entry.id, entry.rateLimitPerMinute, now);
+    else if (!entry && anonRatePerMinute > 0) take = security.anonymousRates.take(clientAddress(c), anonRatePerMinute, now);
+    if (take && !take.allowed) {
+      setRateLimitHeaders(c, take);
+      const who = entry ? `for key ${entry.id}` : 'for requests without an API key from this address';
+      return tooManyRequests(c, respond, take.retryAfterSeconds, `rate limit of ${take.limit} requests/minute ${who} exceeded`);
+    }
+
+    const id = entry?.id;
+    const quota = entry?.quotaSegmentsPerDay;
+    c.set('apiKeyId', id);
+    c.set('segmentQuota', (segments) => {
+      const spent = security.usage.spend(id, segments, quota, security.now());
+      if (spent.allowed) return undefined;
+      const detail =
+        spent.left === 0
+          ? `daily quota of ${quota} segments used for key ${id}; it resets at midnight UTC`
+          : `${segments} segments exceed the ${spent.left} left of the daily quota of ${quota} segments for key ${id}`;
+      return { retryAfterSeconds: spent.retryAfterSeconds, detail };
+    });
+    security.usage.request(id, now);
+    await next();
+    if (take) setRateLimitHeaders(c, take);
+  });
+}
+
+/** For a translate route, after validation: counts its segments against the caller's daily quota; a 429 when over. */
+export function spendSegments(c: Context, segments: number, respond: ErrorResponder): Response | undefined {
+  const refusal = c.get('segmentQuota')?.(segments);
+  return refusal && tooManyRequests(c, respond, refusal.retryAfterSeconds, refusal.detail);
+}

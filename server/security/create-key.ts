@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import { createApiKey } from './api-keys.ts';
+import { generateKey, hashKey } from './key-hash.ts';
+import { keyIdPattern, securityEnvNames } from './settings.ts';
+
+/**
+ * `npm run keys:create -- --id alice [--rate 120] [--quota 100000]`: prints a new API key once, and the entry
+ * (its hash) to add to the keys file. `--admin` makes the admin key and the value of SOTTO_ADMIN_KEY_HASH.
+ * The key goes to stdout only; it is not stored or logged anywhere.
+ */
+
+const usage = 'Usage: npm run keys:create -- --id <id> [--rate <requests/minute>] [--quota <segments/day>]\n       npm run keys:create -- --admin';
+
+function fail(message: string): never {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d{1,12}$/.test(text) || Number(text) < 1) fail(`--${name} must be a whole number of at least 1 (got "${text}").`);
+  return Number(text);
+}
+
+let values: { id?: string; rate?: string; quota?: string; admin?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: { id: { type: 'string' }, rate: { type: 'string' }, quota: { type: 'string' }, admin: { type: 'boolean' } },
+  }));
+} catch (err) {
+  fail((err as Error).message);
+}
+
+if (values.admin) {
+  if (values.id !== undefined || values.rate !== undefined || values.quota !== undefined) fail('--admin takes no other options.');
+  const key = generateKey('sotto-admin.');
+  console.log(`New admin key. It is shown only this once; keep it in a password manager:\n\n${key}\n`);
+  console.log(`Set ${securityEnvNames.adminKeyHash} to:\n\n${await hashKey(key)}`);
+} else {
+  if (values.id === undefined) fail('--id is required.');
+  if (!keyIdPattern.test(values.id)) fail(`--id must be 1 to 64 letters, digits, "_" or "-" (got "${values.id}").`);
+  const rateLimitPerMinute = positive('rate', values.rate);
+  const quotaSegmentsPerDay = positive('quota', values.quota);
+  const { key, hash } = await createApiKey(values.id);
+  const entry = { id: values.id, hash, ...(rateLimitPerMinute ? { rateLimitPerMinute } : {}), ...(quotaSegmentsPerDay ? { quotaSegmentsPerDay } : {}) };
+  console.log(`New API key for "${values.id}". It is shown only this once; hand it to its owner now:\n\n${key}\n`);
+  console.log(`Add this line to the keys file (${securityEnvNames.keysFile}), or the entry to the ${securityEnvNames.keys} array:\n\n${JSON.stringify(entry)}`);
+}

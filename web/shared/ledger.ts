@@ -1,0 +1,53 @@
+import { EMPTY_LEDGER, type DataLedger } from './pipeline-types.ts';
+
+/**
+ * Captured audio is counted as the page holds it: 16 kHz mono, 32-bit float samples (64 kB a
+ * second). Uploading it would mean at least these bytes; compressed audio would be fewer.
+ */
+export const AUDIO_BYTES_PER_SAMPLE = 4;
+export const AUDIO_FORMAT_LABEL = '16 kHz mono, 32-bit float';
+
+export function audioBytes(samples: number): number {
+  return samples * AUDIO_BYTES_PER_SAMPLE;
+}
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'] as const;
+
+/** 1234567 → "1.2 MB" (SI units, as network tools count). */
+export function formatBytes(bytes: number): string {
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toLocaleString('en', { maximumFractionDigits: digits })} ${UNITS[unit]}`;
+}
+
+/** Audio bytes captured per text byte sent; undefined while either is zero. */
+export function reductionRatio(ledger: DataLedger): number | undefined {
+  if (ledger.audioBytesCaptured <= 0 || ledger.transcriptBytesSent <= 0) return undefined;
+  return ledger.audioBytesCaptured / ledger.transcriptBytesSent;
+}
+
+export function describeReduction(ledger: DataLedger): string {
+  const ratio = reductionRatio(ledger);
+  if (ratio !== undefined) {
+    const rounded = ratio >= 100 ? Math.round(ratio / 10) * 10 : Math.round(ratio * 10) / 10;
+    return `× ${rounded.toLocaleString('en')} fewer bytes than uploading the audio`;
+  }
+  if (ledger.audioBytesCaptured <= 0) return 'No audio captured yet';
+  return `No text sent yet: all ${formatBytes(ledger.audioBytesCaptured)} of audio stayed on this device`;
+}
+
+const FIELDS = Object.keys(EMPTY_LEDGER) as (keyof DataLedger)[];
+
+export function addLedgers(a: DataLedger, b: Partial<DataLedger>): DataLedger {
+  return Object.fromEntries(FIELDS.map((field) => [field, a[field] + (b[field] ?? 0)])) as unknown as DataLedger;
+}
+
+/** What a running total grew by since `previous`. */
+export function ledgerDelta(previous: DataLedger, current: DataLedger): DataLedger {
+  return Object.fromEntries(FIELDS.map((field) => [field, current[field] - previous[field]])) as unknown as DataLedger;
+}
