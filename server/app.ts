@@ -4,6 +4,7 @@ import { createApiRoutes } from './api.ts';
 import type { ServerConfig } from './config.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { httpMetrics } from './ops/metrics.ts';
+import { createModelAdminRoutes } from './ops/model-admin-routes.ts';
 import { createOperations, createOpsRoutes, probeRoutes, type Operations } from './ops/operations.ts';
 import { requestLog } from './ops/request-log.ts';
 import { rejectWhileDraining } from './ops/shutdown.ts';
@@ -11,6 +12,7 @@ import { notFound, onError, problem } from './problem.ts';
 import { adminAuth, createAdminRoutes } from './security/admin-routes.ts';
 import { createSecurity } from './security/api-guard.ts';
 import { staticFiles } from './static-files.ts';
+import type { ModelRollout } from './translation/model-rollout.ts';
 import { unavailableTranslation, type TranslationService } from './translation/service.ts';
 import { defaultRequestLimits, type RequestLimits } from './translation/settings.ts';
 import { createLibreTranslateRoutes } from './v1/libretranslate-routes.ts';
@@ -27,6 +29,8 @@ function distCacheControl(relativePath: string): string {
 export interface TranslationMount {
   service: TranslationService;
   limits: RequestLimits;
+  /** The served models' versions, for /admin/models; absent when translation is not running. */
+  rollout?: ModelRollout;
 }
 
 const translationNotRunning: TranslationMount = {
@@ -59,6 +63,7 @@ export function createApp(
     // and API keys, rate limits and CORS inside the translation route factories.
     .use('/admin/*', adminAuth(security))
     .route('/admin', createAdminRoutes(security))
+    .route('/admin', createModelAdminRoutes(translation.rollout))
     .all('/admin/*', notFound)
     .route('/', createTranslationRoutes(translation.service, translation.limits, security, ops.pricing))
     .route('/', createLibreTranslateRoutes(translation.service, translation.limits, security))

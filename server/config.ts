@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseOpsSettings, type OpsSettings } from './ops/settings.ts';
 import { parseSecuritySettings, type SecuritySettings } from './security/settings.ts';
+import { parseRolloutSettings, type RolloutSettings } from './translation/rollout-settings.ts';
 import { parseTranslationSettings, type TranslationSettings } from './translation/settings.ts';
 
 export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
@@ -95,6 +96,17 @@ export type { OpsSettings } from './ops/settings.ts';
 /** Pricing and shutdown settings from the environment; a ConfigError lists every bad variable. */
 export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsSettings {
   const result = parseOpsSettings(env);
+  if (result.ok) return result.settings;
+  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
+}
+
+// --- Model rollout settings (served models, canary thresholds): the variables and checks are in translation/rollout-settings.ts. ---
+
+export type { RolloutSettings } from './translation/rollout-settings.ts';
+
+/** Served models, canary thresholds and the rollback grace from the environment; a ConfigError lists every bad variable. */
+export function loadRolloutConfig(env: Record<string, string | undefined> = process.env): RolloutSettings {
+  const result = parseRolloutSettings(env);
   if (result.ok) return result.settings;
   throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
 }

@@ -10,8 +10,10 @@ import {
   defaults,
   loadConfig,
   loadOpsConfig,
+  loadRolloutConfig,
   loadTranslationConfig,
   repoRoot,
+  type RolloutSettings,
   type ServerConfig,
   type TranslationSettings,
 } from './config.ts';
@@ -19,6 +21,7 @@ import { Metrics } from './ops/metrics.ts';
 import { createOperations, type Operations } from './ops/operations.ts';
 import { GracefulShutdown } from './ops/shutdown.ts';
 import { startTranslationEngine } from './translation/engine.ts';
+import { ModelRollout } from './translation/model-rollout.ts';
 import { unavailableTranslation } from './translation/service.ts';
 
 const buildInputs = ['web', 'public', 'vite.config.ts'].map((entry) => path.join(repoRoot, entry));
@@ -92,17 +95,29 @@ function displayUrl(host: string, port: number): string {
 }
 
 /** `stop()` fails the translations still waiting and stops the workers; /readyz waits for `requiredModels`. */
-type RunningTranslation = TranslationMount & { stop(): Promise<void>; requiredModels: readonly string[] };
+type RunningTranslation = TranslationMount & { stop(): Promise<void>; requiredModels: () => readonly string[] };
 
-/** Starts the inference workers; a broken manifest turns translation off (503) rather than stopping the server. */
-async function startTranslation(config: ServerConfig, settings: TranslationSettings, metrics: Metrics): Promise<RunningTranslation> {
+/**
+ * Starts the inference workers, with the served models' versions in front of them; a broken manifest
+ * turns translation off (503) rather than stopping the server.
+ */
+async function startTranslation(
+  config: ServerConfig,
+  settings: TranslationSettings,
+  rolloutSettings: RolloutSettings,
+  metrics: Metrics,
+): Promise<RunningTranslation> {
   try {
     const engine = await startTranslationEngine(settings, config.modelsDir, { observer: metrics.engine });
-    return { service: engine, limits: settings.limits, stop: () => engine.stop(), requiredModels: engine.preloadedModels };
+    const rollout = new ModelRollout(engine, rolloutSettings, {
+      preloaded: engine.preloadedModels,
+      onRollback: (name, reason) => metrics.rollback(name, reason),
+    });
+    return { service: rollout, rollout, limits: settings.limits, stop: () => engine.stop(), requiredModels: () => rollout.requiredModels() };
   } catch (err) {
     const reason = `Translation is off: ${err instanceof Error ? err.message : String(err)}`;
     log(reason);
-    return { service: unavailableTranslation(reason), limits: settings.limits, stop: async () => {}, requiredModels: [] };
+    return { service: unavailableTranslation(reason), limits: settings.limits, stop: async () => {}, requiredModels: () => [] };
   }
 }
 
@@ -147,10 +162,11 @@ try {
   const config = loadConfig();
   const translationSettings = loadTranslationConfig();
   const opsSettings = loadOpsConfig();
+  const rolloutSettings = loadRolloutConfig();
   ensureBuilt(config);
   ensureModels(config);
   const metrics = new Metrics();
-  const translation = await startTranslation(config, translationSettings, metrics);
+  const translation = await startTranslation(config, translationSettings, rolloutSettings, metrics);
   const ops = createOperations({
     service: translation.service,
     requiredModels: translation.requiredModels,

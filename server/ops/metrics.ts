@@ -90,6 +90,10 @@ export class Metrics {
     'currency',
   ]);
   readonly #coldStart = this.#gauge('sotto_cold_start_seconds', 'From process start to the first time it was ready.');
+  readonly #rollbacks = this.#counter('sotto_rollbacks_total', 'Rollbacks of a served model, by reason (manual or the canary threshold passed).', [
+    'model',
+    'reason',
+  ]);
 
   constructor() {
     const stats = () => this.#stats();
@@ -176,6 +180,11 @@ export class Metrics {
     if (!usage) return;
     this.#computeSeconds.inc({ ...model, key }, usage.cost.computeSeconds);
     this.#cost.inc({ ...model, key, currency: usage.cost.currency }, usage.cost.price);
+  }
+
+  /** `model` is the served model's name. */
+  rollback(model: string, reason: string): void {
+    this.#rollbacks.inc({ model, reason });
   }
 
   coldStart(seconds: number): void {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import type { TranslationService } from '../translation/service.ts';
 import type { Pricing } from './cost.ts';
 import { Metrics, metricsEndpoint } from './metrics.ts';
-import { Readiness, readyz } from './readiness.ts';
+import { Readiness, readyz, type RequiredModels } from './readiness.ts';
 import { logRecord, stdoutLog, type LogSink } from './request-log.ts';
 import { defaultOpsSettings } from './settings.ts';
 import { Drain } from './shutdown.ts';
@@ -19,7 +19,7 @@ export interface Operations {
 export interface OperationsOptions {
   service: TranslationService;
   /** The models /readyz waits for. */
-  requiredModels?: readonly string[];
+  requiredModels?: RequiredModels;
   pricing?: Pricing;
   /** Created before the engine when the engine reports to it. */
   metrics?: Metrics;

@@ -59,9 +59,12 @@ export function assessReadiness({ draining, requiredModels, models, stats }: Rea
   return { ready: true, models: ready.map(({ id, version, provider, precision }) => ({ id, version, provider, precision })) };
 }
 
+/** A function when they change at run time (a rollout swaps the served versions). */
+export type RequiredModels = readonly string[] | (() => readonly string[]);
+
 export interface ReadinessOptions {
   service: TranslationService;
-  requiredModels: readonly string[];
+  requiredModels: RequiredModels;
   isDraining: () => boolean;
   /** Milliseconds since the process started. */
   now?: () => number;
@@ -79,7 +82,12 @@ export class Readiness {
 
   check(): ReadinessReport {
     const { service, requiredModels, isDraining, now = () => performance.now() } = this.options;
-    const assessment = assessReadiness({ draining: isDraining(), requiredModels, models: service.models(), stats: statsOf(service) });
+    const assessment = assessReadiness({
+      draining: isDraining(),
+      requiredModels: typeof requiredModels === 'function' ? requiredModels() : requiredModels,
+      models: service.models(),
+      stats: statsOf(service),
+    });
     if (assessment.ready && this.#coldStartSeconds === undefined) {
       this.#coldStartSeconds = Math.round(now()) / 1000;
       this.options.onFirstReady?.(this.#coldStartSeconds, assessment.models);

@@ -52,6 +52,12 @@ function clientAddress(c: Context): string {
   return incoming?.socket.remoteAddress ?? 'unknown';
 }
 
+/** Who a request comes from, for sticky canary routing: its API key after apiGuard, else its address. */
+export function stickyClient(c: Context): string {
+  const id = c.get('apiKeyId');
+  return id === undefined ? `address:${clientAddress(c)}` : `key:${id}`;
+}
+
 /** Runs `check` (a key verification that missed the cache) if this address has checks left; else a 429. */
 export async function throttledKeyCheck<T>(
   security: Security,

@@ -127,6 +127,20 @@ export class TranslationEngine implements TranslationService {
     return this.#models.list();
   }
 
+  /** The manifest's entry for a server translation model, with its version (the digest of its files). */
+  catalogModel(modelId: string): CatalogModel | undefined {
+    return this.options.catalog.models.find((model) => model.entry.id === modelId);
+  }
+
+  /** Loads and warms up a model; see ModelManager.load. */
+  async load(modelId: string): Promise<void> {
+    await this.#models.load(modelId);
+  }
+
+  unload(modelId: string): Promise<boolean> {
+    return this.#models.unload(modelId);
+  }
+
   languages(): LanguageInfo[] {
     return this.#models.languages();
   }

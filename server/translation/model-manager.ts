@@ -137,6 +137,24 @@ export class ModelManager {
     }
   }
 
+  /** Loads and warms up a model (the worker translates a warm-up batch) before it takes traffic. */
+  async load(modelId: string): Promise<Loaded> {
+    const model = this.#models.get(modelId);
+    if (!model) throw new TranslationError('unknown-model', `There is no server translation model "${modelId}".`);
+    return this.#ensureLoaded(model);
+  }
+
+  /** Unloads a model nothing holds; false when a request or batch still does (it stays until evicted). */
+  async unload(modelId: string): Promise<boolean> {
+    const state = this.#states.get(modelId);
+    if (state?.status !== 'ready' || state.leases > 0) return false;
+    Object.assign(state, { status: 'unloaded', loaded: undefined });
+    this.budget.release(modelId);
+    await this.backend.unload(modelId);
+    this.#log(`Unloaded translation model ${modelId}.`);
+    return true;
+  }
+
   /** Holds a model that is already loaded (for a batch of a request that holds it); returns the release. */
   hold(modelId: string): () => void {
     return this.#hold(modelId);

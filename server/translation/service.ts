@@ -13,6 +13,8 @@ export interface TranslateRequest {
   deadlineMs?: number;
   /** Aborted when the client goes away. */
   signal?: AbortSignal;
+  /** A stable id of the caller (its API key, else its address): keeps it on one version during a canary. */
+  client?: string;
 }
 
 export interface TranslateResult {

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { apiGuard, spendSegments, type Security } from '../security/api-guard.ts';
+import { apiGuard, spendSegments, stickyClient, type Security } from '../security/api-guard.ts';
 import { apiCors } from '../security/cors.ts';
 import type { TranslationService } from '../translation/service.ts';
 import type { RequestLimits } from '../translation/settings.ts';
@@ -78,6 +78,7 @@ export function createLibreTranslateRoutes(service: TranslationService, limits: 
             target,
             deadlineMs: c.get('deadlineMs'),
             signal: c.req.raw.signal,
+            client: stickyClient(c),
           });
           return c.json({ translatedText: typeof q === 'string' ? result.translations[0]! : result.translations }, 200);
         } catch (err) {

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { validator } from 'hono/validator';
 import { z } from 'zod';
 import { chargeTranslation, type Pricing } from '../ops/cost.ts';
-import { apiGuard, spendSegments, type Security } from '../security/api-guard.ts';
+import { apiGuard, spendSegments, stickyClient, type Security } from '../security/api-guard.ts';
 import { apiCors } from '../security/cors.ts';
 import type { TranslationService } from '../translation/service.ts';
 import type { RequestLimits } from '../translation/settings.ts';
@@ -57,6 +57,7 @@ export function createTranslationRoutes(service: TranslationService, limits: Req
             ...request,
             deadlineMs: earliest(deadlineMs, c.get('deadlineMs')),
             signal: c.req.raw.signal,
+            client: stickyClient(c),
           });
           return c.json(chargeTranslation(c, result, pricing), 200);
         } catch (err) {
