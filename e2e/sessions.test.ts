@@ -1,44 +1,25 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
 import { audioBytes, formatBytes } from '../web/shared/ledger.ts';
 import { EMPTY_LEDGER, type SessionRecord, type StageRun } from '../web/shared/pipeline-types.ts';
-import { expectNoProblems, expectWordLike, openApp, openFile, waitUntilIdle } from './support/app-page.ts';
+import { expectNoProblems, expectWordLike, openApp, openFile } from './support/app-page.ts';
 import { useHarness } from './support/harness.ts';
 import { repoRoot } from './support/paths.ts';
+import { exported, parseSrt, reload, rowTexts, waitUntilSaved } from './support/session-page.ts';
+import { displayed } from './support/transcript-probe.ts';
+import { waitUntilTranslated } from './support/translation.ts';
 
-// The translation pipeline is not wired into web/main.ts yet: these tests check the transcript side of
-// sessions, and the translation column with sessions written straight into IndexedDB.
+// These tests check the transcript side of recorded sessions, and the translation column with sessions
+// written straight into IndexedDB; e2e/pipeline-sessions.test.ts checks recorded translations.
 const fixtures = inject('audioFixtures');
 const harness = useHarness();
-
-async function rowTexts(page: Page, column: 'transcript' | 'translation'): Promise<string[]> {
-  return page.locator(`#${column} [data-segment-id]`).allTextContents();
-}
 
 async function sessionIds(page: Page): Promise<string[]> {
   const items = await page.locator('#sessions li').all();
   return Promise.all(items.map(async (item) => (await item.getAttribute('data-session-id')) ?? ''));
-}
-
-async function waitUntilSaved(page: Page): Promise<void> {
-  await page.locator('#storage-status[data-state="saved"]').waitFor({ state: 'attached' });
-}
-
-async function reload(page: Page): Promise<void> {
-  await page.reload();
-  await waitUntilIdle(page);
-  expect(await page.locator('#status').textContent()).toMatch(/^Ready/);
-}
-
-/** Clicks a session's export button and returns the downloaded file's name and text. */
-async function exported(page: Page, format: 'txt' | 'srt' | 'json'): Promise<{ name: string; text: string }> {
-  const download = page.waitForEvent('download');
-  await page.locator(`#sessions li[aria-current="true"] button[data-action="${format}"]`).click();
-  const file = await download;
-  return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
 }
 
 /** Runs in the page: typed loosely because e2e code compiles without the DOM library. */
@@ -129,6 +110,10 @@ describe('sessions', () => {
 
     const rows = await rowTexts(page, 'transcript');
     expect(rows.join(' ')).toBe(result.transcript);
+    await waitUntilTranslated(page);
+    // Exports put each segment's translation after its text.
+    const translations = (await rowTexts(page, 'translation')).map(displayed);
+    const exportLines = rows.map((row, index) => [row, translations[index]].filter(Boolean));
     expect(await page.locator('#translation [data-segment-id]').count()).toBe(rows.length);
     expect(await page.locator('#asr-badge').textContent()).toMatch(/^Speech recognition: this device \((WebGPU|WebAssembly)\)$/);
     expect(await page.locator('#asr-badge').getAttribute('data-placement')).toBe('device');
@@ -152,21 +137,18 @@ describe('sessions', () => {
 
     const txt = await exported(page, 'txt');
     expect(txt.name).toMatch(/^sotto-\d{4}-\d{2}-\d{2}-\d{4}-[\p{L}\p{N}-]+\.txt$/u);
-    expect(txt.text).toBe(rows.map((row) => `${row}\n`).join(''));
+    expect(txt.text).toBe(exportLines.map((line) => `${line.join('\t')}\n`).join(''));
 
     const srt = await exported(page, 'srt');
-    const cues = srt.text.trimEnd().split('\n\n').map((block) => block.split('\n'));
-    expect(cues.map((cue) => cue[0])).toEqual(rows.map((_, index) => String(index + 1)));
-    expect(cues.map((cue) => cue.slice(2).join(' '))).toEqual(rows);
-    const seconds = (stamp: string) => stamp.split(/[:,]/).map(Number).reduce((total, part, index) => (index < 3 ? total * 60 + part : total + part / 1000), 0);
+    const cues = parseSrt(srt.text);
+    expect(cues.map((cue) => cue.index)).toEqual(rows.map((_, index) => String(index + 1)));
+    expect(cues.map((cue) => cue.lines)).toEqual(exportLines);
     let previousEnd = 0;
-    for (const cue of cues) {
-      const [start, end] = cue[1]!.split(' --> ').map(seconds) as [number, number];
-      expect(cue[1]).toMatch(/^\d{2}:\d{2}:\d{2},\d{3} --> \d{2}:\d{2}:\d{2},\d{3}$/);
-      expect(start).toBeGreaterThanOrEqual(previousEnd - 1.01);
-      expect(end).toBeGreaterThan(start);
-      expect(end).toBeLessThanOrEqual(samples / 16_000 + 0.01);
-      previousEnd = end;
+    for (const { startSeconds, endSeconds } of cues) {
+      expect(startSeconds).toBeGreaterThanOrEqual(previousEnd - 1.01);
+      expect(endSeconds).toBeGreaterThan(startSeconds);
+      expect(endSeconds).toBeLessThanOrEqual(samples / 16_000 + 0.01);
+      previousEnd = endSeconds;
     }
 
     const json = await exported(page, 'json');

@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
+import { NetworkAudit } from './network-audit.ts';
 import type { RunningServer } from './server.ts';
 import { installProbe } from './transcript-probe.ts';
 
@@ -37,6 +38,18 @@ export async function openApp(browser: Browser, server: RunningServer, options: 
   await expectNoError(page);
   expect(await page.locator('#status').textContent()).toMatch(/^Ready/);
   return { page, problems };
+}
+
+/** Opens the app with a network audit running from before the first request. */
+export async function openAudited(browser: Browser, server: RunningServer, options: Omit<OpenOptions, 'beforeNavigate'> = {}): Promise<AppPage & { audit: NetworkAudit }> {
+  let audit: NetworkAudit | undefined;
+  const app = await openApp(browser, server, {
+    ...options,
+    beforeNavigate: async (page) => {
+      audit = await NetworkAudit.attach(page, server.url);
+    },
+  });
+  return { ...app, audit: audit! };
 }
 
 /**
@@ -97,4 +110,9 @@ export async function realTimeFactor(page: Page): Promise<number> {
 
 export function expectNoProblems(app: AppPage): void {
   expect(app.problems).toEqual([]);
+}
+
+/** No problems but the expected ones, e.g. Chromium's console line for a refused request. */
+export function expectNoProblemsBut(app: AppPage, expected: RegExp): void {
+  expect(app.problems.filter((problem) => !expected.test(problem))).toEqual([]);
 }

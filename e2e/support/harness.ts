@@ -1,16 +1,21 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, inject, onTestFinished } from 'vitest';
 import { launchChromium, type BrowserOptions } from './browser.ts';
-import { startServer, type RunningServer } from './server.ts';
+import { startServer, waitUntilReady, type RunningServer } from './server.ts';
 
 export interface Harness {
   server: RunningServer;
   browser: Browser;
 }
 
-/** The server, on the build global-setup made, so a concurrent `vite build` cannot change it mid-run. */
-export function startAppServer(): Promise<RunningServer> {
-  return startServer({ SOTTO_DIST_DIR: inject('distDir') });
+/**
+ * The server, on the build global-setup made, so a concurrent `vite build` cannot change it mid-run.
+ * Returned once it is ready (see waitUntilReady).
+ */
+export async function startAppServer(port?: number): Promise<RunningServer> {
+  const server = await startServer({ SOTTO_DIST_DIR: inject('distDir') }, undefined, port);
+  await waitUntilReady(server);
+  return server;
 }
 
 /** One server and one browser for the test file (beforeAll/afterAll); fields are set once beforeAll ran. */

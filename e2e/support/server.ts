@@ -25,9 +25,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts the real server process (`tsx server/main.ts`, as `npm start` does) and waits for /healthz. */
-export async function startServer(env: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunningServer> {
-  const port = await freePort();
+/**
+ * Starts the real server process (`tsx server/main.ts`, as `npm start` does) and waits for /healthz.
+ * `port` restarts a server where a stopped one was, so open pages find it again.
+ */
+export async function startServer(env: Record<string, string> = {}, timeoutMs = 120_000, port?: number): Promise<RunningServer> {
+  port ??= await freePort();
   const url = `http://127.0.0.1:${port}/`;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: repoRoot,
@@ -62,4 +65,13 @@ export async function startServer(env: Record<string, string> = {}, timeoutMs = 
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };
+}
+
+/** Waits until /readyz answers 200: the translation model is loaded (the page's first probe would get a 503 before). */
+export async function waitUntilReady(server: RunningServer, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fetch(`${server.url}readyz`).then((response) => response.ok, () => false))) {
+    if (Date.now() > deadline) throw new Error(`The server did not become ready within ${timeoutMs} ms:\n${server.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

@@ -63,12 +63,12 @@ export async function probedEvents(page: Page): Promise<ProbedTranscriptEvent[]>
   return page.evaluate(() => (globalThis as unknown as ProbedPage).__transcriptEvents);
 }
 
-/** Waits until the app has received a non-empty transcript event of this type. */
-export async function waitForEvent(page: Page, type: ProbedTranscriptEvent['type']): Promise<void> {
+/** Waits until the app has received more than `seen` non-empty transcript events of this type. */
+export async function waitForEvent(page: Page, type: ProbedTranscriptEvent['type'], seen = 0): Promise<void> {
   // A function, not a string: the app's CSP forbids the eval a string predicate needs.
   await page.waitForFunction(
-    (wanted) => (globalThis as unknown as ProbedPage).__transcriptEvents.some((event) => event.type === wanted && event.text.trim()),
-    type,
+    ({ wanted, seen }) => (globalThis as unknown as ProbedPage).__transcriptEvents.filter((event) => event.type === wanted && event.text.trim()).length > seen,
+    { wanted: type, seen },
   );
 }
 

@@ -5,6 +5,7 @@ import type { LoadRequest, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AudioInputError } from '../shared/audio/validate.ts';
 import { languageOptions, reconcileSettings, sourceCodes, targetCodes } from '../shared/language-options.ts';
 import { audioBytes } from '../shared/ledger.ts';
+import { variantFiles } from '../shared/model-storage.ts';
 import type { SessionSettings } from '../shared/pipeline-types.ts';
 import { DEFAULT_PLACEMENT_MODE } from '../shared/placement-policy.ts';
 import { exportSession } from '../shared/session-export.ts';
@@ -13,8 +14,11 @@ import { asrPlacement, asrStageRun } from '../shared/stage-summary.ts';
 import { TranscriptBuilder } from '../shared/transcript-stitch.ts';
 import { AbortError, AsrBridge } from './asr-bridge.ts';
 import { decodeAudioFile } from './audio/decode-file.ts';
+import { watchConnectivity } from './connectivity.ts';
 import { browserDeviceState } from './device-state.ts';
 import { startMicrophone, type MicrophoneSession } from './audio/microphone.ts';
+import { ModelManager, usedModels } from './model-manager.ts';
+import { registerServiceWorker } from './service-worker-registration.ts';
 import { SessionController, type CreatePipeline } from './session-controller.ts';
 import { openSessionDatabase, SessionStore } from './session-store.ts';
 import { SessionView } from './session-view.ts';
@@ -66,6 +70,8 @@ export interface AppOptions {
 
 /** The page controller: audio input to the ASR worker, final segments to the session and its translation pipeline, sessions to storage. */
 export async function startApp(root: Document, options: AppOptions = {}): Promise<void> {
+  registerServiceWorker(root);
+  watchConnectivity(root);
   const view = new View(root);
   const sessionView = new SessionView(root);
   const sessionsList = new SessionsList(root);
@@ -82,6 +88,8 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
     return;
   }
   const { manifest, asrModel } = setup;
+  const models = new ModelManager(root, usedModels(manifest, asrModel));
+  void models.refresh();
   const store = await storeOpening;
   // A reload continues the session that changed last.
   const latest = store.list()[0];
@@ -132,7 +140,7 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
     // Another language loads in a fresh worker: loading again in the old one would keep both models in memory.
     bridge.terminate();
     try {
-      const request: LoadRequest = { modelId: asrModel.id, ...overrides(root.location.search), availablePrecisions: PRECISIONS.filter((p) => asrModel.variants[p]), language };
+      const request: LoadRequest = { modelId: asrModel.id, ...overrides(root.location.search), availablePrecisions: PRECISIONS.filter((p) => asrModel.variants[p]), files: variantFiles(asrModel), language };
       const loaded = await bridge.load(request, (progress) => view.showLoadProgress(progress));
       const modelBytes = downloadBytes(asrModel, loaded.precision) ?? 0;
       const device = await browserDeviceState().read();
@@ -187,9 +195,16 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
       view.setStatus('Listening…');
     } catch (error) {
       await bridge.endStream().catch(() => undefined);
-      finish('Ready');
+      finish(error instanceof AbortError ? 'Cancelled' : 'Ready');
       if (!(error instanceof AbortError)) view.showError(readable(error));
     }
+  }
+
+  /** Drops a recording: the microphone stops, and the worker goes with the audio it still holds (it comes back on the next use). */
+  async function cancelRecording(session: MicrophoneSession): Promise<void> {
+    await session.stop().catch(() => undefined);
+    bridge.terminate();
+    finish('Cancelled');
   }
 
   async function stopRecording(): Promise<void> {
@@ -234,9 +249,10 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
   view.clear.addEventListener('click', () => void controller.remove(controller.record.id));
   view.newSession.addEventListener('click', () => controller.startNew());
   view.cancel.addEventListener('click', () => {
-    void microphone?.stop();
+    const session = microphone;
     microphone = undefined;
     cancel?.abort();
+    if (session) void cancelRecording(session);
   });
   view.onSettingsChange(applySettings);
   sessionsList.onAction((action, id) => {

@@ -3,7 +3,7 @@ import type { AsrWorkerApi, LoadedModel, LoadRequest, StreamSummary, TranscriptE
 import { AbortError, AsrBridge } from './asr-bridge.ts';
 import { FakeWorker } from './fake-worker.ts';
 
-const request: LoadRequest = { modelId: 'sotto/whisper-tiny-random', backend: 'wasm', availablePrecisions: ['q8'] };
+const request: LoadRequest = { modelId: 'sotto/whisper-tiny-random', backend: 'wasm', availablePrecisions: ['q8'], files: {} };
 const summary: StreamSummary = { audioSeconds: 1, computeSeconds: 0.1, segments: 1 };
 
 /** A fake ASR worker: counts loads and the audio chunks it receives. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
 import type { LoadedModel, TranslationLoadRequest, TranslationWorkerApi } from '../shared/translation-protocol.ts';
-import { DeviceTranslator, modelCached, modelLanguages } from './device-translator.ts';
+import { DeviceTranslator, modelLanguages } from './device-translator.ts';
 import { FakeWorker } from './fake-worker.ts';
 
 const opus: TranslationModelEntry = {
@@ -52,7 +52,18 @@ describe('DeviceTranslator', () => {
     expect(workers).toHaveLength(0);
     const result = await translator.translate(['hi', 'there'], 'en', 'de');
     expect(result).toEqual({ translations: ['HI', 'THERE'], backend: 'wasm', computeMs: 2 });
-    expect(loads).toEqual([{ modelId: 'sotto/opus', backend: 'auto', availablePrecisions: ['fp32', 'q8'], warmUp: {} }]);
+    expect(loads).toEqual([
+      {
+        modelId: 'sotto/opus',
+        backend: 'auto',
+        availablePrecisions: ['fp32', 'q8'],
+        files: {
+          fp32: [{ url: '/models/sotto/opus/config.json' }, { url: '/models/sotto/opus/onnx/encoder_model.onnx' }],
+          q8: [{ url: '/models/sotto/opus/config.json' }, { url: '/models/sotto/opus/onnx/encoder_model_quantized.onnx' }],
+        },
+        warmUp: {},
+      },
+    ]);
     expect(jobs).toEqual([{ texts: ['hi', 'there'], languages: {} }]);
     expect(progress).toEqual(['onnx/encoder_model_quantized.onnx']);
     expect(await translator.isCached()).toBe(true);
@@ -81,19 +92,5 @@ describe('modelLanguages', () => {
     expect(modelLanguages(nllb, 'en', 'fr')).toEqual({ srcLang: 'eng_Latn', tgtLang: 'fra_Latn' });
     expect(modelLanguages(opus, 'en', 'de')).toEqual({});
     expect(() => modelLanguages(nllb, 'en', 'de')).toThrow(/does not support the language "de"/);
-  });
-});
-
-describe('modelCached', () => {
-  function cacheStorage(keys: string[]): CacheStorage {
-    const cache = { match: async (key: string) => (keys.includes(key) ? new Response('x') : undefined) };
-    return { has: async (name: string) => name === 'transformers-cache' && keys.length > 0, open: async () => cache } as unknown as CacheStorage;
-  }
-
-  it('is true when every file of one variant is in transformers.js’s cache', async () => {
-    expect(await modelCached(opus, cacheStorage(['/models/sotto/opus/config.json', '/models/sotto/opus/onnx/encoder_model_quantized.onnx']))).toBe(true);
-    expect(await modelCached(opus, cacheStorage(['/models/sotto/opus/onnx/encoder_model_quantized.onnx']))).toBe(false);
-    expect(await modelCached(opus, cacheStorage([]))).toBe(false);
-    expect(await modelCached(opus, undefined)).toBe(false);
   });
 });

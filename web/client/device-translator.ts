@@ -1,6 +1,8 @@
 import * as Comlink from 'comlink';
-import { filesFor, modelLanguageCode, PRECISIONS, supportsDirection, translationDirections, type Precision, type TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { modelLanguageCode, PRECISIONS, supportsDirection, translationDirections, type TranslationModelEntry } from '../../models/manifest-schema.ts';
 import type { AsrBackend } from '../shared/asr-protocol.ts';
+import { cachedPrecision } from '../browser/model-cache.ts';
+import { variantFiles } from '../shared/model-storage.ts';
 import type { LoadedModel, LoadProgress, ModelLanguages, TranslationWorkerApi } from '../shared/translation-protocol.ts';
 import { WorkerBridge } from './worker-bridge.ts';
 
@@ -34,21 +36,6 @@ export function modelLanguages(model: TranslationModelEntry, source: string, tar
   return { srcLang: modelLanguageCode(model, source), tgtLang: modelLanguageCode(model, target) };
 }
 
-/**
- * Whether every file of one of the model's variants is in transformers.js's browser cache, which keeps
- * files fetched from our origin under their path below `env.localModelPath`.
- */
-export async function modelCached(model: TranslationModelEntry, cacheStorage: CacheStorage | undefined = globalThis.caches): Promise<boolean> {
-  if (!cacheStorage || !(await cacheStorage.has('transformers-cache'))) return false;
-  const cache = await cacheStorage.open('transformers-cache');
-  const cachedVariant = async (precision: Precision) => {
-    const hits = await Promise.all(filesFor(model, precision).map((file) => cache.match(`/models/${model.id}/${file.path}`)));
-    return hits.every(Boolean);
-  };
-  const variants = PRECISIONS.filter((precision) => model.variants[precision]);
-  return (await Promise.all(variants.map(cachedVariant))).some(Boolean);
-}
-
 /** Translation on this device: the small model in its own worker, loaded on first use. */
 export class DeviceTranslator {
   readonly model: TranslationModelEntry;
@@ -64,6 +51,7 @@ export class DeviceTranslator {
       modelId: model.id,
       backend: options.backend ?? 'auto',
       availablePrecisions: PRECISIONS.filter((precision) => model.variants[precision]),
+      files: variantFiles(model),
       warmUp: modelLanguages(model, warmUp.source, warmUp.target),
       ...(options.threads === undefined ? {} : { threads: options.threads }),
     };
@@ -79,9 +67,9 @@ export class DeviceTranslator {
     });
   }
 
-  /** Whether the model is on this device: loaded in this session, or in the browser's cache from an earlier one. */
+  /** Whether the model is on this device: loaded in this session, or in the models cache from an earlier one. */
   async isCached(): Promise<boolean> {
-    return this.loadedOnce || (await modelCached(this.model).catch(() => false));
+    return this.loadedOnce || (await cachedPrecision(variantFiles(this.model)).catch(() => undefined)) !== undefined;
   }
 
   supports(source: string, target: string): boolean {

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { BinaryPayloadError } from '../shared/translation-api.ts';
 import { batches, parseRetryAfter, ServerTranslator, type ServerTranslatorOptions } from './server-translator.ts';
 import { AbortError } from '../shared/abort-error.ts';
+import { parseTraceparent } from '../shared/traceparent.ts';
 
 interface SentRequest {
   url: string;
   method: string;
   body: Record<string, unknown> | undefined;
   signal: AbortSignal;
+  traceparent: string | null;
 }
 
 type Reply = (request: SentRequest) => Response | Promise<Response>;
@@ -35,7 +37,7 @@ function fakeServer(replies: Reply[], options: Partial<ServerTranslatorOptions> 
   let now = 1_000_000;
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const body = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, unknown>) : undefined;
-    const request = { url: String(input), method: init?.method ?? 'GET', body, signal: init!.signal! };
+    const request = { url: String(input), method: init?.method ?? 'GET', body, signal: init!.signal!, traceparent: new Headers(init?.headers).get('traceparent') };
     requests.push(request);
     now += 40;
     return replies[Math.min(requests.length, replies.length) - 1]!(request);
@@ -142,7 +144,7 @@ describe('ServerTranslator.translate', () => {
 
   it('aborts a request at the deadline and reports slow', async () => {
     const hang: Reply = ({ signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
-    const translator = new ServerTranslator({ baseUrl: 'http://sotto.test/', fetch: async (_input, init) => hang({ url: '', method: 'POST', body: undefined, signal: init!.signal! }) });
+    const translator = new ServerTranslator({ baseUrl: 'http://sotto.test/', fetch: async (_input, init) => hang({ url: '', method: 'POST', body: undefined, signal: init!.signal!, traceparent: null }) });
     const started = Date.now();
     const result = await translator.translate(['a'], 'en', 'de', { deadlineMs: 60 });
     expect(result.failure).toMatchObject({ kind: 'slow' });
@@ -163,6 +165,34 @@ describe('ServerTranslator.translate', () => {
     const result = await translator.translate(['a', 'b', 'c'], 'en', 'de', { deadlineMs: 5_000 });
     expect(result.translations).toEqual(['de:a']);
     expect(result.failure).toMatchObject({ kind: 'refused', status: 422 });
+  });
+
+  it('sends a traceparent per attempt: one trace per call, a new span each attempt', async () => {
+    const { translator, requests } = fakeServer([networkError, translated]);
+    await translator.translate(['Hi'], 'en', 'de', { deadlineMs: 5_000 });
+    await translator.translate(['Hi'], 'en', 'de', { deadlineMs: 5_000 });
+    const [first, retry, next] = requests.map((request) => parseTraceparent(request.traceparent)!);
+    expect(first).toBeDefined();
+    expect(retry!.traceId).toBe(first!.traceId);
+    expect(retry!.parentId).not.toBe(first!.parentId);
+    expect(next!.traceId).not.toBe(first!.traceId);
+  });
+
+  it('adds up the cost the server billed over its requests', async () => {
+    const billed = (request: SentRequest) =>
+      translated(request)
+        .json()
+        .then((body: object) => json({ ...body, cost: { computeSeconds: 0.25, price: 0.000025, currency: 'USD' } }));
+    const { translator } = fakeServer([billed], { maxSegmentsPerRequest: 1 });
+    const result = await translator.translate(['a', 'b'], 'en', 'de', { deadlineMs: 5_000 });
+    expect(result.cost).toEqual({ computeSeconds: 0.5, price: 0.00005, currency: 'USD' });
+  });
+
+  it('maps 401 to a refusal that says an API key is needed, without retrying', async () => {
+    const { translator, requests } = fakeServer([() => problem(401, 'Unauthorized')]);
+    const result = await translator.translate(['Hi'], 'en', 'de', { deadlineMs: 5_000 });
+    expect(result.failure).toEqual({ kind: 'refused', status: 401, title: 'Unauthorized', message: 'the server requires an API key (401 Unauthorized)' });
+    expect(requests).toHaveLength(1);
   });
 
   it('refuses an answer with the wrong number of translations', async () => {

@@ -5,6 +5,7 @@ import {
   modelsResponseSchema,
   problemSchema,
   translateResponseSchema,
+  type ServerCost,
   type ServerFailure,
   type ServerProbe,
   type TranslateRequestBody,
@@ -12,6 +13,7 @@ import {
   type TranslationRoutes,
 } from '../shared/translation-api.ts';
 import { AbortError } from '../shared/abort-error.ts';
+import { childSpan, formatTraceparent, newTrace, type TraceContext } from '../shared/traceparent.ts';
 
 /** Request and response body bytes of every HTTP request made, retries included, for the data ledger. */
 export interface ServerTraffic {
@@ -28,6 +30,8 @@ export interface ServerTranslation {
   /** Round trip of the last successful request. */
   latencyMs?: number;
   traffic: ServerTraffic;
+  /** What the server billed for the answered requests, where it said. */
+  cost?: ServerCost;
 }
 
 export interface ServerTranslatorOptions {
@@ -90,6 +94,11 @@ export function batches(segments: readonly string[], maxSegments: number, maxCha
   return out;
 }
 
+function addCost(total: ServerCost | undefined, cost: ServerCost): ServerCost {
+  if (!total) return cost;
+  return { computeSeconds: total.computeSeconds + cost.computeSeconds, price: total.price + cost.price, currency: cost.currency };
+}
+
 const isTimeout = (error: unknown) => error instanceof Error && error.name === 'TimeoutError';
 
 /** The client for the server's /v1 translation API: text only, batched, retried within a deadline, every byte counted. */
@@ -122,13 +131,17 @@ export class ServerTranslator {
     const deadlineAt = this.now() + options.deadlineMs;
     const result: ServerTranslation = { translations: [], traffic: { bytesSent: 0, bytesReceived: 0, requests: 0 } };
     const { maxSegmentsPerRequest, maxCharsPerRequest } = this.limits;
+    // One trace per call; each attempt is a span of it, so the server's logs tie retries together.
+    const trace = newTrace();
     for (const batch of batches(segments, maxSegmentsPerRequest, maxCharsPerRequest)) {
       const body: TranslateRequestBody = { segments: batch, source, target, ...(options.model ? { model: options.model } : {}) };
-      const outcome = await this.send(body, deadlineAt, result.traffic, options.signal);
+      const outcome = await this.send(body, deadlineAt, result.traffic, trace, options.signal);
       if ('failure' in outcome) return { ...result, failure: outcome.failure };
-      result.translations.push(...outcome.response.translations);
-      result.model = outcome.response.model;
+      const { translations, model, cost } = outcome.response;
+      result.translations.push(...translations);
+      result.model = model;
       result.latencyMs = outcome.latencyMs;
+      if (cost) result.cost = addCost(result.cost, cost);
     }
     return result;
   }
@@ -153,7 +166,7 @@ export class ServerTranslator {
   }
 
   /** One request, retried on network errors, 429 and 503 while the deadline allows. */
-  private async send(body: TranslateRequestBody, deadlineAt: number, traffic: ServerTraffic, signal?: AbortSignal): Promise<Outcome> {
+  private async send(body: TranslateRequestBody, deadlineAt: number, traffic: ServerTraffic, trace: TraceContext, signal?: AbortSignal): Promise<Outcome> {
     for (let attempt = 1; ; attempt += 1) {
       const started = this.now();
       const remaining = Math.ceil(deadlineAt - started);
@@ -162,7 +175,8 @@ export class ServerTranslator {
       let response;
       try {
         // The server gets the same deadline, so it stops working on a request nobody waits for.
-        response = await this.client.v1.translate.$post({ json: { ...body, deadlineMs: remaining } }, { fetch: this.counting(traffic), init });
+        const headers = { traceparent: formatTraceparent(childSpan(trace)) };
+        response = await this.client.v1.translate.$post({ json: { ...body, deadlineMs: remaining } }, { fetch: this.counting(traffic), init, headers });
       } catch (error) {
         if (signal?.aborted) throw new AbortError();
         if (error instanceof BinaryPayloadError) throw error;
@@ -180,6 +194,7 @@ export class ServerTranslator {
       }
       const problem = problemSchema.safeParse(await response.json().catch(() => undefined));
       const title = problem.success ? problem.data.title : response.statusText || `HTTP ${response.status}`;
+      if (response.status === 401) return { failure: { kind: 'refused', status: 401, title, message: 'the server requires an API key (401 Unauthorized)' } };
       if (response.status === 504) return { failure: { kind: 'slow', elapsedMs: latencyMs, message: 'the server gave up at the deadline' } };
       if (response.status !== 429 && response.status !== 503) {
         const detail = problem.success && problem.data.detail ? `: ${problem.data.detail}` : '';

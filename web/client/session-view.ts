@@ -1,4 +1,4 @@
-import { AUDIO_FORMAT_LABEL, describeReduction, formatBytes } from '../shared/ledger.ts';
+import { AUDIO_FORMAT_LABEL, describeReduction, describeServerCost, formatBytes } from '../shared/ledger.ts';
 import type { DataLedger, StageName, TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { Reasons } from '../shared/placement-policy.ts';
 import { describeTimings, stageLabel, stageTimings, type StageShown } from '../shared/stage-summary.ts';
@@ -33,7 +33,7 @@ export class SessionView {
   private readonly partialText: HTMLElement;
   private readonly translations: HTMLElement;
   private readonly stages: Record<StageName, StageElements>;
-  private readonly ledger: Record<'audioCaptured' | 'audioSent' | 'textSent' | 'textReceived' | 'reduction', HTMLElement>;
+  private readonly ledger: Record<'audioCaptured' | 'audioSent' | 'textSent' | 'textReceived' | 'cost' | 'reduction', HTMLElement>;
 
   constructor(private readonly root: Document) {
     this.columns = root.querySelector<HTMLElement>('.columns')!;
@@ -53,6 +53,7 @@ export class SessionView {
       audioSent: element(root, 'ledger-audio-sent'),
       textSent: element(root, 'ledger-text-sent'),
       textReceived: element(root, 'ledger-text-received'),
+      cost: element(root, 'ledger-cost'),
       reduction: element(root, 'ledger-reduction'),
     };
     element(root, 'ledger-audio-format').textContent = `(counted as ${AUDIO_FORMAT_LABEL})`;
@@ -102,8 +103,12 @@ export class SessionView {
     setText(this.ledger.audioCaptured, formatBytes(ledger.audioBytesCaptured));
     setText(this.ledger.audioSent, formatBytes(ledger.audioBytesSent));
     setText(this.ledger.textSent, formatBytes(ledger.transcriptBytesSent));
+    // Exact counts for the e2e tests, which check them against the browser's network log.
+    this.ledger.audioSent.dataset.bytes = String(ledger.audioBytesSent);
+    this.ledger.textSent.dataset.bytes = String(ledger.transcriptBytesSent);
     const requests = `${ledger.translationRequests.toLocaleString('en')} request${ledger.translationRequests === 1 ? '' : 's'}`;
     setText(this.ledger.textReceived, `${formatBytes(ledger.translationBytesReceived)} in ${requests}`);
+    setText(this.ledger.cost, describeServerCost(ledger));
     setText(this.ledger.reduction, describeReduction(ledger));
   }
 

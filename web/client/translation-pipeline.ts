@@ -35,6 +35,8 @@ export interface TranslationPipelineOptions {
   maxServerLatencyMs?: number;
   maxBatchSegments?: number;
   maxBatchChars?: number;
+  /** Caps the probe backoff while the server is unusable (tests and benchmarks set it low). */
+  maxProbeMs?: number;
   now?: () => number;
 }
 
@@ -74,7 +76,8 @@ export class TranslationPipeline {
       maxBatchSegments: options.maxBatchSegments ?? 16,
       maxBatchChars: options.maxBatchChars ?? 4_000,
     };
-    this.health = new ServerHealth({ maxLatencyMs: this.limits.maxServerLatencyMs });
+    const { maxProbeMs } = options;
+    this.health = new ServerHealth({ maxLatencyMs: this.limits.maxServerLatencyMs, ...(maxProbeMs ? { maxProbeMs, firstProbeMs: Math.min(2_000, maxProbeMs) } : {}) });
     this.unsubscribe = options.deviceState.onChange(() => void this.refresh());
     this.ready = this.refresh();
   }
@@ -232,14 +235,15 @@ export class TranslationPipeline {
     this.scheduleProbe();
   }
 
-  /** Adds a server call's real traffic to the ledger: request and response body bytes, retries included. */
-  private count({ traffic }: ServerTranslation): void {
+  /** Adds a server call's real traffic to the ledger (request and response body bytes, retries included) and what it was billed. */
+  private count({ traffic, cost }: ServerTranslation): void {
     const ledger = this.ledgerState;
     this.ledgerState = {
       ...ledger,
       transcriptBytesSent: ledger.transcriptBytesSent + traffic.bytesSent,
       translationBytesReceived: ledger.translationBytesReceived + traffic.bytesReceived,
       translationRequests: ledger.translationRequests + traffic.requests,
+      ...(cost ? { serverComputeSeconds: ledger.serverComputeSeconds + cost.computeSeconds, serverPrice: ledger.serverPrice + cost.price, serverCurrency: cost.currency } : {}),
     };
     for (const listener of this.listeners.ledger) listener(this.ledger);
   }
@@ -263,6 +267,12 @@ export interface BrowserPipelineOptions {
   onModelProgress?: (progress: LoadProgress) => void;
 }
 
+/** `?probeMs=500` caps the wait between probes of an unusable server (default: backing off to 60 s), so tests and benchmarks see a recovery soon. */
+function probeOverride(search: string): { maxProbeMs?: number } {
+  const probeMs = Number(new URLSearchParams(search).get('probeMs'));
+  return Number.isInteger(probeMs) && probeMs > 0 ? { maxProbeMs: probeMs } : {};
+}
+
 /** The pipeline as the app runs it: the manifest's on-device model in its worker, this origin's server, the browser's device state. */
 export function createTranslationPipeline(options: BrowserPipelineOptions): TranslationPipeline {
   const id = options.manifest.defaults.translation?.device;
@@ -274,5 +284,6 @@ export function createTranslationPipeline(options: BrowserPipelineOptions): Tran
     device: new DeviceTranslator({ model, ...(options.backend ? { backend: options.backend } : {}), ...(options.onModelProgress ? { onProgress: options.onModelProgress } : {}) }),
     server: new ServerTranslator({ baseUrl: location.origin }),
     deviceState: browserDeviceState(),
+    ...probeOverride(location.search),
   });
 }

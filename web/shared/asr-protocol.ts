@@ -1,4 +1,5 @@
 import type { Precision } from '../../models/manifest-schema.ts';
+import type { ModelFileRef } from './model-storage.ts';
 
 /** The typed contract between the page and the ASR worker (exposed through comlink). */
 
@@ -10,6 +11,8 @@ export interface LoadRequest {
   backend: AsrBackend | 'auto';
   /** The precisions the manifest offers for this model. */
   availablePrecisions: Precision[];
+  /** Each precision's files, which the worker downloads into the models cache before it opens the model. */
+  files: Partial<Record<Precision, ModelFileRef[]>>;
   language?: string;
   /** WASM threads; defaults to what the machine offers. */
   threads?: number;

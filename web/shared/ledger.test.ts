@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addLedgers, audioBytes, describeReduction, formatBytes, ledgerDelta, reductionRatio } from './ledger.ts';
+import { addLedgers, audioBytes, describeReduction, describeServerCost, formatBytes, ledgerDelta, reductionRatio } from './ledger.ts';
 import { EMPTY_LEDGER, type DataLedger } from './pipeline-types.ts';
 
 const ledger = (fields: Partial<DataLedger>): DataLedger => ({ ...EMPTY_LEDGER, ...fields });
@@ -56,5 +56,24 @@ describe('ledger arithmetic', () => {
     const after = ledger({ transcriptBytesSent: 160, translationRequests: 3, translationBytesReceived: 90 });
     expect(ledgerDelta(before, after)).toEqual(ledger({ transcriptBytesSent: 60, translationRequests: 1, translationBytesReceived: 90 }));
     expect(addLedgers(before, ledgerDelta(before, after))).toEqual(after);
+  });
+});
+
+describe('server cost', () => {
+  it('adds compute and price, keeps the currency, and reads as seconds and price', () => {
+    const total = addLedgers(ledger({}), { serverComputeSeconds: 0.5, serverPrice: 0.00005, serverCurrency: 'USD' });
+    const more = addLedgers(total, { serverComputeSeconds: 0.3, serverPrice: 0.00003 });
+    expect(more.serverCurrency).toBe('USD');
+    expect(describeServerCost(more)).toBe('Server compute 0.8 s · 0.00008 USD');
+    expect(ledgerDelta(total, more).serverComputeSeconds).toBeCloseTo(0.3);
+  });
+
+  it('says nothing was billed before the server was used', () => {
+    expect(describeServerCost(EMPTY_LEDGER)).toBe('None billed');
+  });
+
+  it('counts fields missing from sessions saved before them as 0', () => {
+    const { serverPrice: _price, ...old } = ledger({ translationRequests: 2 });
+    expect(addLedgers(old as DataLedger, { serverPrice: 0.1 }).serverPrice).toBe(0.1);
   });
 });

@@ -41,13 +41,26 @@ export function describeReduction(ledger: DataLedger): string {
   return `No text sent yet: all ${formatBytes(ledger.audioBytesCaptured)} of audio stayed on this device`;
 }
 
-const FIELDS = Object.keys(EMPTY_LEDGER) as (keyof DataLedger)[];
+type CountField = { [K in keyof DataLedger]: DataLedger[K] extends number ? K : never }[keyof DataLedger];
+const COUNTS = (Object.keys(EMPTY_LEDGER) as (keyof DataLedger)[]).filter((field): field is CountField => typeof EMPTY_LEDGER[field] === 'number');
 
+function withCounts(counts: (field: CountField) => number, serverCurrency: string): DataLedger {
+  return { ...(Object.fromEntries(COUNTS.map((field) => [field, counts(field)])) as Record<CountField, number>), serverCurrency };
+}
+
+/** Sums the counts; sessions saved before a count existed lack it, and count it as 0. */
 export function addLedgers(a: DataLedger, b: Partial<DataLedger>): DataLedger {
-  return Object.fromEntries(FIELDS.map((field) => [field, a[field] + (b[field] ?? 0)])) as unknown as DataLedger;
+  return withCounts((field) => (a[field] ?? 0) + (b[field] ?? 0), b.serverCurrency || a.serverCurrency || '');
 }
 
 /** What a running total grew by since `previous`. */
 export function ledgerDelta(previous: DataLedger, current: DataLedger): DataLedger {
-  return Object.fromEntries(FIELDS.map((field) => [field, current[field] - previous[field]])) as unknown as DataLedger;
+  return withCounts((field) => current[field] - previous[field], current.serverCurrency);
+}
+
+/** "Server compute 0.8 s · 0.00008 USD", or what was billed when nothing was. */
+export function describeServerCost(ledger: DataLedger): string {
+  if (!ledger.serverComputeSeconds && !ledger.serverPrice) return 'None billed';
+  const price = ledger.serverPrice.toLocaleString('en', { maximumSignificantDigits: 3 });
+  return `Server compute ${ledger.serverComputeSeconds.toFixed(1)} s · ${price} ${ledger.serverCurrency}`.trimEnd();
 }

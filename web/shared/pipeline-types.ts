@@ -47,6 +47,11 @@ export interface DataLedger {
   transcriptBytesSent: number;
   translationBytesReceived: number;
   translationRequests: number;
+  /** Server inference time billed for this session's translations, and its price, as the server answered. */
+  serverComputeSeconds: number;
+  serverPrice: number;
+  /** ISO 4217 code of serverPrice; '' until the server named one. */
+  serverCurrency: string;
 }
 
 export interface SessionSettings {
@@ -70,4 +75,7 @@ export const EMPTY_LEDGER: DataLedger = {
   transcriptBytesSent: 0,
   translationBytesReceived: 0,
   translationRequests: 0,
+  serverComputeSeconds: 0,
+  serverPrice: 0,
+  serverCurrency: '',
 };

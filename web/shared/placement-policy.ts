@@ -40,6 +40,8 @@ export interface ServerState {
   latencyMs?: number;
   /** Epoch ms until which a 429's Retry-After asks us to stay away. */
   retryAfterUntil?: number;
+  /** It answered 401: translating there needs an API key this page does not have. */
+  authRequired?: boolean;
 }
 
 export interface Reasons {
@@ -66,12 +68,14 @@ export interface PolicyInput {
 }
 
 const DEFAULT_MAX_SERVER_LATENCY_MS = 3_000;
+const FALLBACK_PREFIX = 'falls back to this device: ';
 const GiB = 1024 ** 3;
 
 /** Why the server cannot take work right now, or undefined when it can. */
 export function serverUnavailableReason(device: DeviceState, server: ServerState, now: number, maxLatencyMs = DEFAULT_MAX_SERVER_LATENCY_MS): string | undefined {
   if (!device.online) return 'the device is offline';
   if (!server.reachable) return 'the server cannot be reached';
+  if (server.authRequired) return 'the server requires an API key';
   if (!server.ready) return 'the server is not ready';
   if (server.retryAfterUntil !== undefined && now < server.retryAfterUntil) {
     return `the server is overloaded (retry in ${Math.ceil((server.retryAfterUntil - now) / 1000)} s)`;
@@ -135,8 +139,15 @@ function decide(stage: StageNeeds, input: PolicyInput): StageDecision {
     if (!deviceProblem && (!device.batterySaver || serverProblem)) return onDevice(stage, device, 'Prefer device: nothing is sent', 'this device can run the model');
     if (!serverProblem) return onServer(stage, `the server runs it because ${deviceProblem ?? 'battery saver is on'}`);
   }
-  if (serverProblem) return onDevice(stage, device, 'nothing is sent while the server is unavailable', `falls back to this device: ${serverProblem}`);
+  if (serverProblem) return onDevice(stage, device, 'nothing is sent while the server is unavailable', `${FALLBACK_PREFIX}${serverProblem}`);
   return onServer(stage, 'the server runs the large model, with better quality than the small on-device one');
+}
+
+/** Why a stage fell back to this device from the server ("the server cannot be reached"), or undefined when it did not. */
+export function fallbackReason(reasons: Reasons): string | undefined {
+  if (!reasons.capability.startsWith(FALLBACK_PREFIX)) return undefined;
+  // onDevice() appends "; runs with …" to the reason.
+  return reasons.capability.slice(FALLBACK_PREFIX.length).split('; ')[0];
 }
 
 export function placeStages(input: PolicyInput): StageDecision[] {

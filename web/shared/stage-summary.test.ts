@@ -17,6 +17,11 @@ describe('stageLabel', () => {
     ['translation', { placement: 'device', backend: 'WebAssembly' }, 'Translation: this device (WebAssembly)'],
     ['asr', { placement: 'device', backend: 'WebGPU' }, 'Speech recognition: this device (WebGPU)'],
     ['asr', { placement: 'device' }, 'Speech recognition: this device'],
+    [
+      'translation',
+      { placement: 'device', backend: 'WebAssembly', reasons: { privacy: '', cost: '', maintenance: '', capability: 'falls back to this device: the server cannot be reached; runs with WebAssembly' } },
+      'Translation: this device (WebAssembly), because the server cannot be reached',
+    ],
   ] as const)('%s %o → %s', (stage, shown, label) => {
     expect(stageLabel(stage, shown)).toBe(label);
   });

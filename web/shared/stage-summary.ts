@@ -1,6 +1,6 @@
 import type { AsrBackend } from './asr-protocol.ts';
 import type { StageName, StageRun, TranslatedSegment } from './pipeline-types.ts';
-import { placeStages, type DeviceState, type PlacementMode, type Reasons, type StageNeeds } from './placement-policy.ts';
+import { fallbackReason, placeStages, type DeviceState, type PlacementMode, type Reasons, type StageNeeds } from './placement-policy.ts';
 
 /** What the badges, timings and ASR runs say about each stage. Pure. */
 
@@ -15,10 +15,11 @@ export interface StageShown {
   reasons: Reasons;
 }
 
-/** "Translation: server CPU", "Speech recognition: this device (WebGPU)", "Translation: server". */
-export function stageLabel(stage: StageName, shown: Pick<StageShown, 'placement' | 'backend'>): string {
+/** "Translation: server CPU", "Speech recognition: this device (WebGPU)", "Translation: this device, because the server cannot be reached". */
+export function stageLabel(stage: StageName, shown: Pick<StageShown, 'placement' | 'backend'> & { reasons?: Reasons }): string {
   const where = shown.placement === 'device' ? `this device${shown.backend ? ` (${shown.backend})` : ''}` : (shown.backend ?? 'server');
-  return `${STAGE_NAMES[stage]}: ${where}`;
+  const fallback = shown.reasons && fallbackReason(shown.reasons);
+  return `${STAGE_NAMES[stage]}: ${where}${fallback ? `, because ${fallback}` : ''}`;
 }
 
 export interface StageTimings {

@@ -17,11 +17,16 @@ export interface TranslateRequestBody {
   deadlineMs?: number;
 }
 
+export const serverCostSchema = z.object({ computeSeconds: z.number(), price: z.number(), currency: z.string() });
+export type ServerCost = z.infer<typeof serverCostSchema>;
+
 export const translateResponseSchema = z.object({
   translations: z.array(z.string()),
   model: z.object({ id: z.string(), version: z.string() }),
   timings: z.object({ queuedMs: z.number(), computeMs: z.number(), totalMs: z.number() }),
   cached: z.number(),
+  /** What the request was billed; optional, as servers before pricing do not send it. */
+  cost: serverCostSchema.optional(),
 });
 export type TranslateResponse = z.infer<typeof translateResponseSchema>;
 
@@ -65,7 +70,7 @@ export interface ServerProbe {
 }
 
 type Json<Input, Output, Status extends number> = { input: Input; output: Output; outputFormat: 'json'; status: Status };
-type ProblemStatus = 400 | 404 | 413 | 415 | 422 | 429 | 500 | 503 | 504;
+type ProblemStatus = 400 | 401 | 404 | 413 | 415 | 422 | 429 | 500 | 503 | 504;
 type NoInput = Record<never, never>;
 
 export type TranslationRoutes = Hono<

@@ -54,6 +54,14 @@ describe('ServerHealth', () => {
     expect(reason(h)).toBeUndefined();
   });
 
+  it('takes a 401 as "an API key is needed" until a probe finds the server ready again', () => {
+    const h = health();
+    h.recordFailure({ kind: 'refused', status: 401, title: 'Unauthorized', message: '' }, 'en', 'de');
+    expect(reason(h)).toBe('the server requires an API key');
+    h.recordProbe({ reachable: true, ready: true });
+    expect(reason(h)).toBeUndefined();
+  });
+
   it('recovers from a success, and from a probe after slowness', () => {
     const h = health();
     h.recordFailure({ kind: 'unreachable', message: '' }, 'en', 'de');

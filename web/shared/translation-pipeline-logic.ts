@@ -25,6 +25,7 @@ export class ServerHealth {
   private ready = true;
   private latencyMs: number | undefined;
   private retryAfterUntil: number | undefined;
+  private authRequired = false;
   private failures = 0;
   private models: ServerModel[] | undefined;
   private readonly refused = new Set<string>();
@@ -41,6 +42,7 @@ export class ServerHealth {
       ready: this.ready,
       ...(this.latencyMs === undefined ? {} : { latencyMs: this.latencyMs }),
       ...(this.retryAfterUntil === undefined ? {} : { retryAfterUntil: this.retryAfterUntil }),
+      ...(this.authRequired ? { authRequired: true } : {}),
     };
   }
 
@@ -48,6 +50,7 @@ export class ServerHealth {
     this.reachable = true;
     this.ready = true;
     this.retryAfterUntil = undefined;
+    this.authRequired = false;
     this.failures = 0;
     const weight = this.options.latencyWeight;
     this.latencyMs = this.latencyMs === undefined ? latencyMs : weight * latencyMs + (1 - weight) * this.latencyMs;
@@ -69,10 +72,12 @@ export class ServerHealth {
       case 'refused':
         // Our requests are well-formed, so a 422 is about the languages or the model: this direction only.
         if (failure.status === 422) this.refused.add(directionKey(source, target));
+        else if (failure.status === 401) this.authRequired = true;
         else this.ready = false;
     }
   }
 
+  /** Probes need no key, so a ready server gets another try: a key may have been configured since. */
   recordProbe(probe: ServerProbe): void {
     this.reachable = probe.reachable;
     if (probe.models) {
@@ -81,6 +86,7 @@ export class ServerHealth {
     }
     this.ready = probe.ready && (this.models === undefined || this.models.some((model) => model.status === 'ready'));
     if (!probe.reachable) this.failures += 1;
+    if (this.ready) this.authRequired = false;
     // A recovered server gets another chance: its old latency came from requests that timed out.
     if (this.ready && this.latencyMs !== undefined && this.latencyMs > this.options.maxLatencyMs) this.latencyMs = undefined;
   }

@@ -1,5 +1,6 @@
 import type { Precision } from '../../models/manifest-schema.ts';
 import type { AsrBackend, LoadedModel, LoadProgress } from './asr-protocol.ts';
+import type { ModelFileRef } from './model-storage.ts';
 
 /** The typed contract between the page and the on-device translation worker (exposed through comlink). */
 
@@ -20,6 +21,8 @@ export interface TranslationLoadRequest {
   backend: AsrBackend | 'auto';
   /** The precisions the manifest offers for this model. */
   availablePrecisions: Precision[];
+  /** Each precision's files, which the worker downloads into the models cache before it opens the model. */
+  files: Partial<Record<Precision, ModelFileRef[]>>;
   /** A direction the model supports, for the warm-up translation. */
   warmUp: ModelLanguages;
   /** WASM threads; defaults to what the machine offers. */

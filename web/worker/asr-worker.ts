@@ -4,7 +4,7 @@ import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, StreamSummar
 import { SpeechSegmenter } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
-import { errorMessage, openWithFallback, progressCallback } from './onnx-runtime-setup.ts';
+import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 
 const CLIP_CHUNK_SAMPLES = 16_000;
 
@@ -22,7 +22,7 @@ class AsrWorker implements AsrWorkerApi {
 
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     const started = performance.now();
-    const { opened, execution, threads, fallbackReason } = await openWithFallback(request, (choice) => this.create(request.modelId, choice, onProgress));
+    const { opened, execution, threads, fallbackReason } = await openWithFallback(request, onProgress, (choice) => this.create(request.modelId, choice));
     this.recogniser = opened;
     this.language = request.language;
     await this.recognise(new Float32Array(CLIP_CHUNK_SAMPLES)); // warm-up: compiles kernels before the first real audio
@@ -35,12 +35,8 @@ class AsrWorker implements AsrWorkerApi {
     };
   }
 
-  private async create(modelId: string, choice: ExecutionChoice, onProgress: (progress: LoadProgress) => void) {
-    return pipeline('automatic-speech-recognition', modelId, {
-      device: choice.backend,
-      dtype: choice.precision,
-      progress_callback: progressCallback(onProgress),
-    });
+  private async create(modelId: string, choice: ExecutionChoice) {
+    return pipeline('automatic-speech-recognition', modelId, { device: choice.backend, dtype: choice.precision });
   }
 
   private async recognise(audio: Float32Array): Promise<string> {

@@ -1,6 +1,10 @@
-import { env, type ProgressInfo } from '@huggingface/transformers';
+import { env } from '@huggingface/transformers';
 import type { Precision } from '../../models/manifest-schema.ts';
 import type { AsrBackend, LoadProgress } from '../shared/asr-protocol.ts';
+import { MODELS_CACHE } from '../shared/cache-names.ts';
+import { deviceCapabilities } from '../browser/device-capabilities.ts';
+import { downloadModelFiles } from '../browser/model-cache.ts';
+import type { ModelFileRef } from '../shared/model-storage.ts';
 import { chooseExecution, choosePrecision, wasmThreadCount, type ExecutionChoice } from '../shared/variant-choice.ts';
 
 /**
@@ -11,35 +15,21 @@ env.allowRemoteModels = false;
 env.allowLocalModels = true;
 env.localModelPath = '/models/';
 env.useWasmCache = false;
+// Model files are read from the one cache the page's model manager and downloadModelFiles fill.
+env.useBrowserCache = true;
+env.cacheKey = MODELS_CACHE;
 export const onnxWasm = env.backends.onnx.wasm!;
 onnxWasm.wasmPaths = { mjs: `${__ORT_BASE__}ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${__ORT_BASE__}ort-wasm-simd-threaded.asyncify.wasm` };
 onnxWasm.numThreads = wasmThreadCount(self.navigator.hardwareConcurrency, self.crossOriginIsolated);
-
-interface Gpu {
-  requestAdapter(): Promise<{ features: ReadonlySet<string> } | null>;
-}
-
-async function deviceCapabilities() {
-  const gpu = (self.navigator as WorkerNavigator & { gpu?: Gpu }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  return { webgpuAdapter: Boolean(adapter), shaderF16: adapter?.features.has('shader-f16') ?? false };
-}
 
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** transformers.js progress events as the protocol's LoadProgress. */
-export function progressCallback(onProgress: (progress: LoadProgress) => void): (info: ProgressInfo) => void {
-  return (info) => {
-    if (info.status === 'progress') onProgress({ file: info.file, loadedBytes: info.loaded, totalBytes: info.total, done: false });
-    if (info.status === 'done') onProgress({ file: info.file, loadedBytes: 0, totalBytes: 0, done: true });
-  };
-}
-
 export interface ExecutionRequest {
   backend: AsrBackend | 'auto';
   availablePrecisions: Precision[];
+  files: Partial<Record<Precision, ModelFileRef[]>>;
   threads?: number;
 }
 
@@ -52,18 +42,30 @@ export interface Opened<T> {
   fallbackReason?: string;
 }
 
-/** Opens a model with the backend and precision chooseExecution picks; a WebGPU failure falls back to WebAssembly. */
-export async function openWithFallback<T>(request: ExecutionRequest, open: (choice: ExecutionChoice) => Promise<T>): Promise<Opened<T>> {
+/**
+ * Opens a model with the backend and precision chooseExecution picks; a WebGPU failure falls back to WebAssembly.
+ * The chosen variant's files are downloaded into the models cache first, with progress, so `open` reads them
+ * from there: pipeline() with a progress_callback and local paths would download each file twice.
+ */
+export async function openWithFallback<T>(
+  request: ExecutionRequest,
+  onProgress: (progress: LoadProgress) => void,
+  open: (choice: ExecutionChoice) => Promise<T>,
+): Promise<Opened<T>> {
   if (request.threads !== undefined) onnxWasm.numThreads = request.threads;
   const choice = chooseExecution(request.backend, await deviceCapabilities(), request.availablePrecisions);
   const threads = (execution: ExecutionChoice) => (execution.backend === 'wasm' ? (onnxWasm.numThreads ?? 1) : 0);
+  const downloadAndOpen = async (execution: ExecutionChoice) => {
+    await downloadModelFiles(request.files[execution.precision] ?? [], onProgress);
+    return open(execution);
+  };
   try {
-    return { opened: await open(choice), execution: choice, threads: threads(choice) };
+    return { opened: await downloadAndOpen(choice), execution: choice, threads: threads(choice) };
   } catch (error) {
     if (choice.backend !== 'webgpu') throw error;
     const execution: ExecutionChoice = { backend: 'wasm', precision: choosePrecision('wasm', false, request.availablePrecisions) };
     return {
-      opened: await open(execution),
+      opened: await downloadAndOpen(execution),
       execution,
       threads: threads(execution),
       fallbackReason: `WebGPU failed (${errorMessage(error)}); using WebAssembly`,

@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { pipeline } from '@huggingface/transformers';
 import type { LoadedModel, LoadProgress, ModelLanguages, TranslationLoadRequest, TranslationOutput, TranslationWorkerApi } from '../shared/translation-protocol.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
-import { openWithFallback, progressCallback } from './onnx-runtime-setup.ts';
+import { openWithFallback } from './onnx-runtime-setup.ts';
 
 /** The slice of transformers.js's TranslationPipeline this worker uses. */
 interface Translator {
@@ -25,7 +25,7 @@ class TranslationWorker implements TranslationWorkerApi {
     const started = performance.now();
     await this.translator?.dispose();
     this.translator = undefined;
-    const { opened, execution, threads, fallbackReason } = await openWithFallback(request, (choice) => this.open(request, choice, onProgress));
+    const { opened, execution, threads, fallbackReason } = await openWithFallback(request, onProgress, (choice) => this.open(request, choice));
     this.translator = opened;
     return {
       modelId: request.modelId,
@@ -47,12 +47,8 @@ class TranslationWorker implements TranslationWorkerApi {
     return result;
   }
 
-  private async open(request: TranslationLoadRequest, choice: ExecutionChoice, onProgress: (progress: LoadProgress) => void): Promise<Translator> {
-    const translator = (await pipeline('translation', request.modelId, {
-      device: choice.backend,
-      dtype: choice.precision,
-      progress_callback: progressCallback(onProgress),
-    })) as unknown as Translator;
+  private async open(request: TranslationLoadRequest, choice: ExecutionChoice): Promise<Translator> {
+    const translator = (await pipeline('translation', request.modelId, { device: choice.backend, dtype: choice.precision })) as unknown as Translator;
     // WebGPU may create the session and still fail on the first run: warming up here makes that a
     // fallback to WebAssembly, and keeps kernel compilation out of the first real batch.
     try {
