@@ -1,0 +1,119 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelEntry } from '../models/manifest-schema.ts';
+import { repoRoot } from '../server/config.ts';
+import { BENCH_CONFIGS, selectConfigs, type BenchConfig } from './bench-configs.ts';
+import { ensureGeneratedModel, presentPrecisions, readModel, REAL_WEIGHTS_MODEL, realWeightsPresent } from './bench-models.ts';
+import { buildBenchPage, startBenchServer } from './bench-server.ts';
+import { parseBenchOptions, usage, type BenchOptions } from './cli-options.ts';
+import { ConfigSession, type ConfigResult } from './config-session.ts';
+import { isSoftwareAdapter, machineInfo, type MachineInfo } from './machine-info.ts';
+import { markdownReport, markdownTables, ratios, summarise, werTable } from './report.ts';
+import { readSpeechClips, selectClips, type SpeechClip } from './speech-clips.ts';
+
+/**
+ * `npm run bench:asr`: on-device speech recognition in headless Chromium, through the app's own
+ * bridge and worker, per configuration and clip, against a plain transformers.js pipeline.
+ * Writes bench/results/asr.json and asr.md and prints the tables.
+ */
+
+const CHUNK_MS = 100; // what the app's microphone path delivers
+const resultsDir = join(repoRoot, 'bench', 'results');
+const WER_SKIPPED = 'skipped: real weights not present (run npm run models:fetch)';
+
+function chooseConfigs(options: BenchOptions, machine: MachineInfo): { configs: BenchConfig[]; note?: string } {
+  if (options.configs) return { configs: selectConfigs(options.configs) };
+  if (!isSoftwareAdapter(machine.webgpuAdapter) && machine.webgpuAdapter) return { configs: [...BENCH_CONFIGS] };
+  const why = machine.webgpuAdapter ? `the WebGPU adapter is ${machine.webgpuAdapter.architecture || machine.webgpuAdapter.vendor}, a CPU emulation` : 'there is no WebGPU adapter';
+  const note = `webgpu left out by default: ${why} (pass --configs wasm-1t,wasm-mt,webgpu,plain to measure it anyway; it takes minutes per recognition).`;
+  return { configs: BENCH_CONFIGS.filter((c) => c.id !== 'webgpu'), note };
+}
+
+/**
+ * Every configuration loads first and then they take turns on each clip, so that load from the rest
+ * of the machine, which comes and goes, falls on all of them alike.
+ */
+async function measureModel(url: string, model: ModelEntry, configs: readonly BenchConfig[], clips: readonly SpeechClip[], options: BenchOptions): Promise<ConfigResult[]> {
+  const target = { id: model.id, precisions: presentPrecisions(model) };
+  const sessions: ConfigSession[] = [];
+  try {
+    for (const config of configs) sessions.push(await ConfigSession.open(url, config, target, options.configTimeoutSeconds));
+    for (let attempt = 0; attempt < options.repeat; attempt++) {
+      for (const clip of clips) {
+        const spec = { clip: clip.file, wavBase64: readFileSync(clip.path).toString('base64'), chunkMs: CHUNK_MS, speed: options.speed };
+        for (const session of sessions) await session.run(spec);
+      }
+    }
+  } finally {
+    await Promise.all(sessions.map((session) => session.close()));
+  }
+  return sessions.map((session) => session.result);
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  if (options.help) return console.log(usage);
+  const model = readModel(options.model);
+  ensureGeneratedModel(model);
+  // Random weights transcribe nonsense: word error rate needs the real model, run in addition.
+  const real = realWeightsPresent() ? readModel(REAL_WEIGHTS_MODEL) : undefined;
+  const models = real && real.id !== model.id ? [model, real] : [model];
+  const werModels = new Set(real ? [real.id] : []);
+  const clips = selectClips(readSpeechClips(), options.clips);
+
+  await buildBenchPage();
+  const server = await startBenchServer(model.id);
+  const results: ConfigResult[] = [];
+  let machine: MachineInfo;
+  let configNote: string | undefined;
+  try {
+    machine = await machineInfo(server.url);
+    const chosen = chooseConfigs(options, machine);
+    configNote = chosen.note;
+    if (configNote) console.log(configNote);
+    for (const entry of models) results.push(...(await measureModel(server.url, entry, chosen.configs, clips, options)));
+  } finally {
+    await server.close();
+  }
+
+  const references = new Map(clips.map((clip) => [clip.file, clip.transcript]));
+  const wer = werTable(results, references, werModels);
+  const werNote = werModels.size
+    ? `${[...werModels].join(', ')}: see the WER column (normalised: lowercase, no punctuation; word-level Levenshtein).`
+    : WER_SKIPPED;
+  const rows = summarise(results, wer);
+  const ratioRows = ratios(rows);
+  const tables = markdownTables(rows, ratioRows);
+  const settingsLine = [
+    `Clips ${clips.map((c) => c.file).join(', ')}; streamed configurations get ${CHUNK_MS} ms chunks at ${options.speed}× real time; ${options.repeat} run(s) per clip, medians shown.`,
+    'wasm-1t / wasm-mt / webgpu: the app (AsrBridge → ASR worker: segmenter, scheduler, partials). plain: transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
+    ...(configNote ? [configNote] : []),
+  ].join(' ');
+
+  mkdirSync(resultsDir, { recursive: true });
+  const json = {
+    machine,
+    settings: {
+      chunkMs: CHUNK_MS,
+      speed: options.speed,
+      repeat: options.repeat,
+      configTimeoutSeconds: options.configTimeoutSeconds,
+      clips: clips.map((c) => c.file),
+      models: models.map((m) => m.id),
+      configs: [...new Set(results.map((r) => r.config))],
+      note: configNote ?? null,
+    },
+    summary: rows,
+    ratios: ratioRows,
+    wer: werModels.size ? wer : WER_SKIPPED,
+    results,
+  };
+  writeFileSync(join(resultsDir, 'asr.json'), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'asr.md'), markdownReport(machine, settingsLine, tables, werNote));
+  console.log(`\n${tables}\n\nWER: ${werNote}\nWritten: bench/results/asr.json, bench/results/asr.md`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

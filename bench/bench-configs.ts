@@ -1,0 +1,24 @@
+import type { Engine } from './browser/bench-protocol.ts';
+
+export interface BenchConfig {
+  id: string;
+  label: string;
+  engine: Engine;
+  /** Launch Chromium with WebGPU (SwiftShader where there is no GPU). */
+  webgpu: boolean;
+}
+
+export const BENCH_CONFIGS: readonly BenchConfig[] = [
+  { id: 'wasm-1t', label: 'WASM, 1 thread', engine: { kind: 'sotto', backend: 'wasm', threads: 1 }, webgpu: false },
+  { id: 'wasm-mt', label: "WASM, app's thread count", engine: { kind: 'sotto', backend: 'wasm' }, webgpu: false },
+  { id: 'webgpu', label: 'WebGPU', engine: { kind: 'sotto', backend: 'webgpu' }, webgpu: true },
+  { id: 'plain', label: 'plain pipeline (baseline)', engine: { kind: 'plain-pipeline' }, webgpu: false },
+];
+
+export function selectConfigs(ids: readonly string[]): BenchConfig[] {
+  return ids.map((id) => {
+    const config = BENCH_CONFIGS.find((c) => c.id === id);
+    if (!config) throw new Error(`Unknown configuration "${id}" (known: ${BENCH_CONFIGS.map((c) => c.id).join(', ')})`);
+    return config;
+  });
+}

@@ -1,0 +1,74 @@
+import type { Precision } from '../../models/manifest-schema.ts';
+import type { AsrBackend } from '../../web/shared/asr-protocol.ts';
+
+/** What the Node driver (bench/asr.ts) and the bench page exchange through page.evaluate. */
+
+/** Our code (AsrBridge → ASR worker), or whisper-web's way of calling a plain transformers.js pipeline. */
+export type Engine = { kind: 'sotto'; backend: AsrBackend; threads?: number } | { kind: 'plain-pipeline' };
+
+export interface LoadSpec {
+  modelId: string;
+  /** The precisions present on disk; the app picks among them as it does for the manifest's. */
+  availablePrecisions: Precision[];
+  engine: Engine;
+}
+
+export interface LoadResult {
+  backend: string;
+  precision: Precision;
+  threads: number;
+  /** Page side, from asking to load until ready: worker start, downloads, sessions, warm-up. */
+  loadSeconds: number;
+  fallbackReason?: string;
+}
+
+export interface RunSpec {
+  clip: string;
+  /** The WAV file's bytes, decoded in the page by the app's file decoder. */
+  wavBase64: string;
+  /** Streaming: audio is pushed in chunks of this length… */
+  chunkMs: number;
+  /** …at this multiple of real time (1 = as a microphone delivers it). */
+  speed: number;
+}
+
+export interface RunResult {
+  audioSeconds: number;
+  /** From the first audio chunk (or the whole clip, for the plain pipeline) to the complete transcript. */
+  wallSeconds: number;
+  /** Recognition time of final segments only: what transcribing the audio costs. */
+  finalComputeSeconds: number;
+  /** Recognition time of partials and finals. */
+  computeSeconds: number;
+  /** From the first audio chunk to the first partial (the plain pipeline: to its complete result). */
+  firstPartialSeconds: number | null;
+  firstFinalSeconds: number | null;
+  /** From the last audio chunk to the complete transcript. */
+  afterAudioSeconds: number;
+  partials: number;
+  finals: number;
+  text: string;
+}
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  features: string[];
+}
+
+export interface BenchPageApi {
+  load(spec: LoadSpec): Promise<LoadResult>;
+  run(spec: RunSpec): Promise<RunResult>;
+  webgpuAdapter(): Promise<AdapterInfo | null>;
+}
+
+/** The baseline's worker (worker/plain-pipeline-worker.ts), through comlink. */
+export interface PlainPipelineApi {
+  load(modelId: string): Promise<{ precision: Precision; threads: number }>;
+  transcribe(audio: Float32Array): Promise<{ text: string; computeSeconds: number }>;
+}
+
+/** The page exposes its API on globalThis under this name. */
+export const BENCH_GLOBAL = 'sottoBench';

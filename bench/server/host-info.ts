@@ -1,0 +1,34 @@
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import { repoRoot } from '../../server/config.ts';
+
+/** The machine and checkout a server benchmark ran on (no browser involved, unlike the ASR benchmark's). */
+export interface HostInfo {
+  date: string;
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  gitCommit: string;
+  /** Tracked files differed from the commit. */
+  gitDirty: boolean;
+}
+
+const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
+
+export function hostInfo(): HostInfo {
+  return {
+    date: new Date().toISOString(),
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    gitCommit: git('rev-parse', 'HEAD'),
+    gitDirty: git('status', '--porcelain', '--untracked-files=no').length > 0,
+  };
+}
+
+/** The 1-minute load average, rounded; other work on the machine skews every number next to it. */
+export const loadAverage = () => Math.round(os.loadavg()[0]! * 100) / 100;

@@ -1,0 +1,102 @@
+import type { HostInfo } from './host-info.ts';
+import type { WorkloadId } from './scenarios.ts';
+import type { Measurement } from './workloads.ts';
+
+/** One scenario × workload. */
+export interface ResultRow {
+  scenario: string;
+  /** Model, precision, batching, cache, workers and threads as configured. */
+  description: string;
+  workload: WorkloadId;
+  /** What /v1/models says the server actually ran. */
+  provider: string | null;
+  precision: string | null;
+  serverStartSeconds: number | null;
+  measurement?: Measurement;
+  /** From /v1/stats, over this workload alone. */
+  cache?: { hits: number; misses: number; hitRate: number; deduplicated: number };
+  loadAverage: { start: number; end: number };
+  error?: string;
+}
+
+export interface RatioRow {
+  name: string;
+  value: number | null;
+}
+
+type Metric = 'throughput' | 'p50' | 'p95';
+type Side = [scenario: string, workload: WorkloadId];
+interface Ratio {
+  name: string;
+  top: Side;
+  bottom: Side;
+  metric: Metric;
+}
+
+const batchedOverUnbatched = (prefix: string, metric: Metric): Ratio => ({
+  name: `${prefix}: ${metric === 'throughput' ? 'throughput' : `${metric} latency`}, batched / batch size 1`,
+  top: [`${prefix}-batched`, 'flores'],
+  bottom: [`${prefix}-unbatched`, 'flores'],
+  metric,
+});
+
+const RATIOS: Ratio[] = [
+  ...['marian-q8', 'marian-fp32', 'nllb-q8'].flatMap((prefix) => [batchedOverUnbatched(prefix, 'throughput'), batchedOverUnbatched(prefix, 'p95')]),
+  { name: 'marian-q8, repeated phrases: throughput, cache on / off', top: ['marian-q8-cached', 'phrases'], bottom: ['marian-q8-batched', 'phrases'], metric: 'throughput' },
+  { name: 'marian-q8, repeated phrases: p50 latency, cache on / off', top: ['marian-q8-cached', 'phrases'], bottom: ['marian-q8-batched', 'phrases'], metric: 'p50' },
+  { name: 'marian: throughput, q8 / fp32 (batched)', top: ['marian-q8-batched', 'flores'], bottom: ['marian-fp32-batched', 'flores'], metric: 'throughput' },
+  { name: 'marian: throughput, q8 / fp32 (batch size 1)', top: ['marian-q8-unbatched', 'flores'], bottom: ['marian-fp32-unbatched', 'flores'], metric: 'throughput' },
+  { name: 'marian-q8 batched: throughput, process / thread isolation', top: ['marian-q8-process', 'flores'], bottom: ['marian-q8-batched', 'flores'], metric: 'throughput' },
+];
+
+function metric(row: ResultRow | undefined, which: Metric): number | undefined {
+  const m = row?.measurement;
+  if (!m) return undefined;
+  return which === 'throughput' ? m.segmentsPerSecond : m.latencyMs[which];
+}
+
+export function ratios(rows: readonly ResultRow[]): RatioRow[] {
+  const find = ([scenario, workload]: Side) => rows.find((row) => row.scenario === scenario && row.workload === workload);
+  return RATIOS.map(({ name, top, bottom, metric: which }) => {
+    const a = metric(find(top), which);
+    const b = metric(find(bottom), which);
+    return { name, value: a !== undefined && b ? a / b : null };
+  });
+}
+
+const fixed = (value: number | null | undefined, digits: number) => (value == null ? '—' : value.toFixed(digits));
+const table = (header: string[], body: string[][]) => [header, header.map(() => '---'), ...body].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+const statuses = (m: Measurement) => Object.entries(m.statuses).map(([status, count]) => `${count}× ${status === '0' ? 'no answer' : status}`).join(', ');
+
+export function markdownTables(rows: readonly ResultRow[], ratioRows: readonly RatioRow[]): string {
+  const header = ['Scenario', 'Configured', 'Ran on', 'Workload', 'Requests', 'Answers', 'Segments/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Cache hit rate', 'Server start s', 'Load avg start → end'];
+  const body = rows.map((row) => {
+    const m = row.measurement;
+    const ranOn = row.provider ? `${row.provider} ${row.precision}` : '—';
+    const start = [row.scenario, row.description, ranOn, row.workload];
+    const load = `${row.loadAverage.start} → ${row.loadAverage.end}`;
+    if (!m) return [...start, `failed: ${(row.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')}`, '', '', '', '', '', '', fixed(row.serverStartSeconds, 1), load];
+    const hitRate = row.cache ? `${(row.cache.hitRate * 100).toFixed(0)}% (${row.cache.deduplicated} shared in flight)` : '—';
+    return [...start, String(m.requests), statuses(m), fixed(m.segmentsPerSecond, 2), String(m.latencyMs.p50), String(m.latencyMs.p95), String(m.latencyMs.p99), hitRate, fixed(row.serverStartSeconds, 1), load];
+  });
+  const shown = ratioRows.filter((ratio) => ratio.value !== null);
+  const ratioTable = shown.length ? `\n\n${table(['Ratio', 'Value'], shown.map((ratio) => [ratio.name, `${fixed(ratio.value, 2)}×`]))}` : '';
+  return `${table(header, body)}${ratioTable}`;
+}
+
+export function markdownReport(host: HostInfo, loadAverage: { start: number; end: number }, settings: string, tables: string, notes: readonly string[]): string {
+  return `# Server translation benchmark
+
+${host.date} · ${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB · ${host.os} · Node ${host.node} · commit ${host.gitCommit.slice(0, 10)}${host.gitDirty ? ' (with uncommitted changes)' : ''} · 1-minute load average ${loadAverage.start} at the start, ${loadAverage.end} at the end
+
+${settings}
+
+${tables}
+${notes.map((note) => `\n- ${note}`).join('')}
+
+- Each scenario is a fresh server process (\`tsx server/main.ts\`) on the CPU execution provider, random weights of the real architecture; **Ran on** is what \`/v1/models\` reported.
+- **Segments/s**: segments answered with a 200 ÷ the bursts' wall time (first request sent to last answer read), idle gaps left out. **p50/p95/p99**: per request, client side over loopback HTTP, nearest rank (with fewer than 100 requests p99 is the slowest).
+- **Cache hit rate**: \`/v1/stats\` hits ÷ lookups over that workload; "shared in flight" counts segments that joined an identical segment's running computation (this happens with the cache off too).
+- Random weights produce random-length outputs, so batches run as long as their longest output; numbers from a shared machine move with its load average.
+`;
+}
