@@ -128,7 +128,8 @@ describe.skipIf(!modelPresent)('the real server receiving SIGTERM in the middle 
     });
     try {
       await vi.waitFor(async () => expect((await fetch(`${server.url}readyz`)).status).toBe(200), { timeout: 120_000, interval: 100 });
-      const segments = (r: number) => [0, 1, 2, 3].map((s) => `Request ${r}, segment ${s}.`);
+      // Long segments, so the burst is still computing when the signal comes even on a fast machine.
+      const segments = (r: number) => [0, 1, 2, 3].map((s) => `Request ${r}, segment ${s}: ${'the quick brown fox jumps over the lazy dog '.repeat(8)}`);
       const burst = Array.from({ length: 10 }, (_, r) => translate(server.url, segments(r)));
       await vi.waitFor(async () => expect(await inflight(server.url)).toBe(burst.length), { timeout: 10_000, interval: 10 });
 
