@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelEntry } from '../models/manifest-schema.ts';
 import { repoRoot } from '../server/config.ts';
+import { variantFiles } from '../web/shared/model-storage.ts';
 import { BENCH_CONFIGS, selectConfigs, type BenchConfig } from './bench-configs.ts';
 import { ensureGeneratedModel, presentPrecisions, readModel, REAL_WEIGHTS_MODEL, realWeightsPresent } from './bench-models.ts';
 import { buildBenchPage, startBenchServer } from './bench-server.ts';
@@ -34,7 +35,7 @@ function chooseConfigs(options: BenchOptions, machine: MachineInfo): { configs: 
  * of the machine, which comes and goes, falls on all of them alike.
  */
 async function measureModel(url: string, model: ModelEntry, configs: readonly BenchConfig[], clips: readonly SpeechClip[], options: BenchOptions): Promise<ConfigResult[]> {
-  const target = { id: model.id, precisions: presentPrecisions(model) };
+  const target = { modelId: model.id, availablePrecisions: presentPrecisions(model), files: variantFiles(model) };
   const sessions: ConfigSession[] = [];
   try {
     for (const config of configs) sessions.push(await ConfigSession.open(url, config, target, options.configTimeoutSeconds));

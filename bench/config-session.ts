@@ -1,7 +1,6 @@
-import type { Precision } from '../models/manifest-schema.ts';
 import type { BenchConfig } from './bench-configs.ts';
 import { openBenchPage, type BenchPage } from './bench-page-driver.ts';
-import type { LoadResult, RunResult, RunSpec } from './browser/bench-protocol.ts';
+import type { LoadResult, ModelTarget, RunResult, RunSpec } from './browser/bench-protocol.ts';
 import { ResourceSampler, type ResourceUse } from './resource-sampler.ts';
 
 export interface ClipRun extends RunResult {
@@ -40,14 +39,14 @@ export class ConfigSession {
     this.result = { model, config: config.id, label: config.label, clips: [] };
   }
 
-  static async open(url: string, config: BenchConfig, model: { id: string; precisions: Precision[] }, budgetSeconds: number): Promise<ConfigSession> {
+  static async open(url: string, config: BenchConfig, model: ModelTarget, budgetSeconds: number): Promise<ConfigSession> {
     const bench = await openBenchPage(url, config.webgpu);
-    const session = new ConfigSession(config, bench, await ResourceSampler.attach(bench.browser, bench.page), budgetSeconds * 1000, model.id);
+    const session = new ConfigSession(config, bench, await ResourceSampler.attach(bench.browser, bench.page), budgetSeconds * 1000, model.modelId);
     await session.guarded(async () => {
-      const { value, resources } = await session.measured(() => bench.call('load', { modelId: model.id, availablePrecisions: model.precisions, engine: config.engine }));
+      const { value, resources } = await session.measured(() => bench.call('load', { ...model, engine: config.engine }));
       session.result.load = { ...value, resources };
       const fallback = value.fallbackReason ? ` — ${value.fallbackReason}` : '';
-      session.log(`loaded ${model.id}: ${value.backend} ${value.precision}, ${value.threads} thread(s), ${value.loadSeconds.toFixed(2)} s${fallback}`);
+      session.log(`loaded ${model.modelId}: ${value.backend} ${value.precision}, ${value.threads} thread(s), ${value.loadSeconds.toFixed(2)} s${fallback}`);
     });
     return session;
   }

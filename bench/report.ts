@@ -123,7 +123,7 @@ export function markdownTables(rows: readonly SummaryRow[], ratioRows: readonly 
       const header = ['Config', 'Ran as', 'Clip', 'Audio s', 'RTF', 'RTF incl. partials', 'First partial s', 'Done after audio end s', 'Wall s', 'CPU s per audio s', 'Load s', 'Peak JS heap MB', 'Peak RSS MB', ...(withWer ? ['WER'] : [])];
       const body = own.map((r) =>
         r.error
-          ? [r.config, r.setup, r.clip, `failed: ${r.error.replace(/\|/g, '\\|')}`, ...header.slice(4).map(() => '')]
+          ? [r.config, r.setup, r.clip, `failed: ${r.error.split('\n')[0]!.replace(/\|/g, '\\|')}`, ...header.slice(4).map(() => '')]
           : [r.config, r.setup, r.clip, cell(r.audioSeconds, 1), cell(r.rtf), cell(r.rtfWithPartials), cell(r.firstPartialSeconds), cell(r.afterAudioSeconds), cell(r.wallSeconds), cell(r.cpuPerAudioSecond), cell(r.loadSeconds), cell(r.jsHeapMB, 0), cell(r.rssMB, 0), ...(withWer ? [cell(r.wer)] : [])],
       );
       const ownRatios = ratioRows.filter((r) => r.model === model && Object.values(r.values).some((v) => v !== null));

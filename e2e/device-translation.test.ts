@@ -120,7 +120,7 @@ describe('on-device translation in Chromium', () => {
     expect(result.abortError).toBe('AbortError');
     expect(result.afterAbort).toHaveLength(1);
     expect(result.cached).toBe(true);
-    expect(result.progressFiles).toContain('onnx/decoder_model_merged_quantized.onnx');
+    expect(result.progressFiles).toContain(`/models/${model.id}/onnx/decoder_model_merged_quantized.onnx`);
 
     expect(report.findings).toEqual([]);
     const workerModelFiles = report.requests.filter((r) => r.target === 'worker' && r.url.includes(`/models/${model.id}/`)).map((r) => new URL(r.url).pathname);

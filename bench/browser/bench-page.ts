@@ -81,6 +81,7 @@ async function loadSotto(spec: LoadSpec, engine: Extract<Engine, { kind: 'sotto'
       modelId: spec.modelId,
       backend: engine.backend,
       availablePrecisions: spec.availablePrecisions,
+      files: spec.files,
       language: 'en',
       ...(engine.threads === undefined ? {} : { threads: engine.threads }),
     },

@@ -1,15 +1,15 @@
 import type { Precision } from '../../models/manifest-schema.ts';
-import type { AsrBackend } from '../../web/shared/asr-protocol.ts';
+import type { AsrBackend, LoadRequest } from '../../web/shared/asr-protocol.ts';
 
 /** What the Node driver (bench/asr.ts) and the bench page exchange through page.evaluate. */
 
 /** Our code (AsrBridge → ASR worker), or whisper-web's way of calling a plain transformers.js pipeline. */
 export type Engine = { kind: 'sotto'; backend: AsrBackend; threads?: number } | { kind: 'plain-pipeline' };
 
-export interface LoadSpec {
-  modelId: string;
-  /** The precisions present on disk; the app picks among them as it does for the manifest's. */
-  availablePrecisions: Precision[];
+/** The model as the app's load request names it; `availablePrecisions` only lists the variants present on disk. */
+export type ModelTarget = Pick<LoadRequest, 'modelId' | 'availablePrecisions' | 'files'>;
+
+export interface LoadSpec extends ModelTarget {
   engine: Engine;
 }
 

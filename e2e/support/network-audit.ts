@@ -149,7 +149,7 @@ export class NetworkAudit {
   private readonly log = new CdpLog();
   private readonly playwrightRequests: SeenRequest[] = [];
   private readonly onRequest = (request: Request) => {
-    this.playwrightRequests.push({ target: 'playwright', method: request.method(), url: request.url(), body: request.postDataBuffer() ?? Buffer.alloc(0) });
+    this.playwrightRequests.push({ target: request.serviceWorker() ? 'service_worker' : 'playwright', method: request.method(), url: request.url(), body: request.postDataBuffer() ?? Buffer.alloc(0) });
   };
 
   private constructor(
@@ -196,7 +196,7 @@ export class NetworkAudit {
     return {
       requests,
       findings: [...log.sockets, ...all.flatMap((request) => this.judge(request))],
-      unmatched: symmetricDifference(requests, this.playwrightRequests),
+      unmatched: symmetricDifference(requests.filter(seenByBoth), this.playwrightRequests.filter(seenByBoth)),
       sent: {
         requests: sentOverNetwork.length,
         headerBytes: sentOverNetwork.reduce((sum, request) => sum + request.headerBytes, 0),
@@ -219,6 +219,13 @@ export class NetworkAudit {
     return problems.map((problem) => `${method} ${url} (${target}): ${problem}`);
   }
 }
+
+/**
+ * The service worker's requests (its script, the shell it precaches: GETs without bodies) reach only
+ * Playwright's recorder, as the CDP tap follows the page's workers, not the service worker; they are
+ * still judged like every other request.
+ */
+const seenByBoth = (request: SeenRequest) => request.target !== 'service_worker' && new URL(request.url).pathname !== '/sw.js';
 
 function symmetricDifference(a: readonly SeenRequest[], b: readonly SeenRequest[]): string[] {
   const key = (request: SeenRequest) => `${request.method} ${request.url}`;
