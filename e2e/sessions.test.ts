@@ -212,11 +212,12 @@ describe('sessions', () => {
     expect(await page.locator('#sessions li[aria-current="true"]').count()).toBe(0);
 
     await page.locator('#sessions li[data-session-id="call"] button[data-action="delete"]').click();
-    expect(await sessionIds(page)).toEqual(['meeting']);
+    // Deleting goes through IndexedDB before the list is drawn again.
+    await expect.poll(() => sessionIds(page)).toEqual(['meeting']);
 
     await page.locator('#sessions li[data-session-id="meeting"] button[data-action="open"]').click();
     await page.locator('#clear').click();
-    expect(await sessionIds(page)).toEqual([]);
+    await expect.poll(() => sessionIds(page)).toEqual([]);
     expect(await page.locator('#transcript').textContent()).toBe(' ');
     await waitUntilSaved(page);
     await reload(page);
