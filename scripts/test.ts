@@ -21,6 +21,10 @@ const suites = [
   { name: 'end-to-end', args: ['vitest', 'run', '--config', 'e2e/vitest.config.ts'] },
 ];
 
+// Set-up: the tiny random-weight models the tests load (a no-op when they are up to date).
+const setup = spawnSync('npx', ['tsx', 'models/generate/main.ts', '--size', 'tiny'], { stdio: 'inherit' });
+if (setup.status !== 0) console.error('Generating the tiny test models failed; tests that load them will fail.');
+
 const outputDir = mkdtempSync(join(tmpdir(), 'sotto-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let broken = false;
