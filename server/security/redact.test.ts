@@ -17,7 +17,7 @@ describe('redactInternals', () => {
     'Fetch it from /models/sotto/whisper-tiny-random/config.json.',
     'Send the body as application/json (got text/plain).',
     'Model Xenova/opus-mt-en-de does not translate en → fr.',
-    'See https://huggingface.co/Xenova/nllb-200-distilled-600M/tree/main.',
+    'See https://example.org/Xenova/nllb-200-distilled-600M/tree/main.',
     'The request body is larger than 1000 bytes; at most 4 segments.',
     'Try /healthz.',
   ])('keeps %j', (text) => {
