@@ -26,7 +26,7 @@ function chooseConfigs(options: BenchOptions, machine: MachineInfo): { configs: 
   if (options.configs) return { configs: selectConfigs(options.configs) };
   if (!isSoftwareAdapter(machine.webgpuAdapter) && machine.webgpuAdapter) return { configs: [...BENCH_CONFIGS] };
   const why = machine.webgpuAdapter ? `the WebGPU adapter is ${machine.webgpuAdapter.architecture || machine.webgpuAdapter.vendor}, a CPU emulation` : 'there is no WebGPU adapter';
-  const note = `webgpu left out by default: ${why} (pass --configs wasm-1t,wasm-mt,webgpu,plain to measure it anyway; it takes minutes per recognition).`;
+  const note = `webgpu left out by default: ${why} (name it in --configs to measure it anyway; it takes minutes per recognition).`;
   return { configs: BENCH_CONFIGS.filter((c) => c.id !== 'webgpu'), note };
 }
 
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const tables = markdownTables(rows, ratioRows);
   const settingsLine = [
     `Clips ${clips.map((c) => c.file).join(', ')}; streamed configurations get ${CHUNK_MS} ms chunks at ${options.speed}× real time; ${options.repeat} run(s) per clip, medians shown.`,
-    'wasm-1t / wasm-mt / webgpu: the app (AsrBridge → ASR worker: segmenter, scheduler, partials). plain: transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
+    'wasm-1t / wasm-mt / webgpu: the app as a live recording (AsrBridge startStream/pushAudio/endStream → ASR worker: segmenter, scheduler, partials). wasm-mt-file: the app as an opened file (AsrBridge.transcribeClip). plain: a transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
     ...(configNote ? [configNote] : []),
   ].join(' ');
 

@@ -9,9 +9,10 @@ export interface BenchConfig {
 }
 
 export const BENCH_CONFIGS: readonly BenchConfig[] = [
-  { id: 'wasm-1t', label: 'WASM, 1 thread', engine: { kind: 'sotto', backend: 'wasm', threads: 1 }, webgpu: false },
-  { id: 'wasm-mt', label: "WASM, app's thread count", engine: { kind: 'sotto', backend: 'wasm' }, webgpu: false },
-  { id: 'webgpu', label: 'WebGPU', engine: { kind: 'sotto', backend: 'webgpu' }, webgpu: true },
+  { id: 'wasm-1t', label: 'WASM, 1 thread, live stream', engine: { kind: 'sotto', backend: 'wasm', threads: 1, input: 'stream' }, webgpu: false },
+  { id: 'wasm-mt', label: "WASM, app's thread count, live stream", engine: { kind: 'sotto', backend: 'wasm', input: 'stream' }, webgpu: false },
+  { id: 'webgpu', label: 'WebGPU, live stream', engine: { kind: 'sotto', backend: 'webgpu', input: 'stream' }, webgpu: true },
+  { id: 'wasm-mt-file', label: "WASM, app's thread count, opened file", engine: { kind: 'sotto', backend: 'wasm', input: 'file' }, webgpu: false },
   { id: 'plain', label: 'plain pipeline (baseline)', engine: { kind: 'plain-pipeline' }, webgpu: false },
 ];
 

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 
 export const usage = `Usage: npm run bench:asr -- [options]
-  --configs LIST  comma-separated, from: wasm-1t, wasm-mt, webgpu, plain (default: all four, except
-                  that webgpu is left out when the only adapter is a software one such as SwiftShader)
+  --configs LIST  comma-separated, from: wasm-1t, wasm-mt, webgpu, wasm-mt-file, plain (default: all,
+                  except that webgpu is left out when the only adapter is a software one such as SwiftShader)
   --clips LIST    WAV files listed in ../shared/data/speech/transcripts.tsv, or "all"
                   (default: jfk.wav,osr-harvard-list.wav)
   --model ID      ASR model from models/manifest.json (default: sotto/whisper-base-random)

@@ -61,7 +61,7 @@ export class ConfigSession {
       let entry = this.result.clips.find((c) => c.clip === spec.clip);
       if (!entry) this.result.clips.push((entry = { clip: spec.clip, runs: [] }));
       entry.runs.push({ ...value, resources });
-      this.log(`${spec.clip} #${entry.runs.length}: RTF ${fixed(value.finalComputeSeconds / value.audioSeconds)}, first partial ${fixed(value.firstPartialSeconds)} s, wall ${fixed(value.wallSeconds)} s`);
+      this.log(`${spec.clip} #${entry.runs.length}: RTF ${fixed(value.finalComputeSeconds / value.audioSeconds)}, first text ${fixed(value.firstPartialSeconds ?? value.firstFinalSeconds)} s, wall ${fixed(value.wallSeconds)} s`);
     });
   }
 

@@ -13,7 +13,8 @@ export interface SummaryRow {
   audioSeconds: number | null;
   rtf: number | null;
   rtfWithPartials: number | null;
-  firstPartialSeconds: number | null;
+  /** The first partial, or the first final where no partials come (the plain pipeline: its complete result). */
+  firstTextSeconds: number | null;
   afterAudioSeconds: number | null;
   wallSeconds: number | null;
   /** CPU time of the browser's renderer and GPU processes ÷ audio length. */
@@ -37,11 +38,13 @@ export interface RatioRow {
 }
 
 const RATIOS = [
-  { name: 'RTF: WASM multi-thread / single thread', numerator: 'wasm-mt', denominator: 'wasm-1t', metric: 'rtf' },
-  { name: 'RTF: WebGPU / WASM multi-thread', numerator: 'webgpu', denominator: 'wasm-mt', metric: 'rtf' },
-  { name: 'RTF: ours (WASM multi-thread) / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'rtf' },
-  { name: 'CPU time: ours (WASM multi-thread) / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'cpuPerAudioSecond' },
-  { name: 'first text: ours first partial / plain complete result', numerator: 'wasm-mt', denominator: 'plain', metric: 'firstPartialSeconds' },
+  { name: 'RTF: WASM multi-thread / single thread (live stream)', numerator: 'wasm-mt', denominator: 'wasm-1t', metric: 'rtf' },
+  { name: 'RTF: WebGPU / WASM multi-thread (live stream)', numerator: 'webgpu', denominator: 'wasm-mt', metric: 'rtf' },
+  { name: 'RTF: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'rtf' },
+  { name: 'RTF: ours, opened file / plain pipeline', numerator: 'wasm-mt-file', denominator: 'plain', metric: 'rtf' },
+  { name: 'CPU time: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'cpuPerAudioSecond' },
+  { name: 'CPU time: ours, opened file / plain pipeline', numerator: 'wasm-mt-file', denominator: 'plain', metric: 'cpuPerAudioSecond' },
+  { name: 'first text: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'firstTextSeconds' },
 ] as const;
 
 function median(values: readonly (number | null)[]): number | null {
@@ -79,7 +82,7 @@ export function summarise(results: readonly ConfigResult[], wer: WerTable): Summ
       audioSeconds: over(runs, (r) => r.audioSeconds),
       rtf: over(runs, (r) => r.finalComputeSeconds / r.audioSeconds),
       rtfWithPartials: over(runs, (r) => r.computeSeconds / r.audioSeconds),
-      firstPartialSeconds: over(runs, (r) => r.firstPartialSeconds),
+      firstTextSeconds: over(runs, (r) => r.firstPartialSeconds ?? r.firstFinalSeconds),
       afterAudioSeconds: over(runs, (r) => r.afterAudioSeconds),
       wallSeconds: over(runs, (r) => r.wallSeconds),
       cpuPerAudioSecond: over(runs, (r) => r.resources.cpuSeconds / r.audioSeconds),
@@ -87,7 +90,7 @@ export function summarise(results: readonly ConfigResult[], wer: WerTable): Summ
       rssMB: over(runs, (r) => r.resources.rssMB),
       ...(clipWer?.[clip] === undefined ? {} : { wer: clipWer[clip] }),
     }));
-    const empty = { audioSeconds: null, rtf: null, rtfWithPartials: null, firstPartialSeconds: null, afterAudioSeconds: null, wallSeconds: null, cpuPerAudioSecond: null, jsHeapMB: null, rssMB: null };
+    const empty = { audioSeconds: null, rtf: null, rtfWithPartials: null, firstTextSeconds: null, afterAudioSeconds: null, wallSeconds: null, cpuPerAudioSecond: null, jsHeapMB: null, rssMB: null };
     return result.error ? [...rows, { ...base, ...empty, clip: '—', error: result.error }] : rows;
   });
 }
@@ -120,11 +123,11 @@ export function markdownTables(rows: readonly SummaryRow[], ratioRows: readonly 
     .map((model) => {
       const own = rows.filter((r) => r.model === model);
       const withWer = own.some((r) => r.wer !== undefined);
-      const header = ['Config', 'Ran as', 'Clip', 'Audio s', 'RTF', 'RTF incl. partials', 'First partial s', 'Done after audio end s', 'Wall s', 'CPU s per audio s', 'Load s', 'Peak JS heap MB', 'Peak RSS MB', ...(withWer ? ['WER'] : [])];
+      const header = ['Config', 'Ran as', 'Clip', 'Audio s', 'RTF', 'RTF incl. partials', 'First text s', 'Done after audio end s', 'Wall s', 'CPU s per audio s', 'Load s', 'Peak JS heap MB', 'Peak RSS MB', ...(withWer ? ['WER'] : [])];
       const body = own.map((r) =>
         r.error
           ? [r.config, r.setup, r.clip, `failed: ${r.error.split('\n')[0]!.replace(/\|/g, '\\|')}`, ...header.slice(4).map(() => '')]
-          : [r.config, r.setup, r.clip, cell(r.audioSeconds, 1), cell(r.rtf), cell(r.rtfWithPartials), cell(r.firstPartialSeconds), cell(r.afterAudioSeconds), cell(r.wallSeconds), cell(r.cpuPerAudioSecond), cell(r.loadSeconds), cell(r.jsHeapMB, 0), cell(r.rssMB, 0), ...(withWer ? [cell(r.wer)] : [])],
+          : [r.config, r.setup, r.clip, cell(r.audioSeconds, 1), cell(r.rtf), cell(r.rtfWithPartials), cell(r.firstTextSeconds), cell(r.afterAudioSeconds), cell(r.wallSeconds), cell(r.cpuPerAudioSecond), cell(r.loadSeconds), cell(r.jsHeapMB, 0), cell(r.rssMB, 0), ...(withWer ? [cell(r.wer)] : [])],
       );
       const ownRatios = ratioRows.filter((r) => r.model === model && Object.values(r.values).some((v) => v !== null));
       const clips = Object.keys(ownRatios[0]?.values ?? {});
@@ -147,8 +150,8 @@ ${tables}
 **WER:** ${werNote}
 
 - **RTF**: recognition time of the final segments ÷ audio length (what transcribing costs; the plain pipeline: its one call ÷ audio length). **RTF incl. partials**: all recognition work, partials too.
-- **First partial**: from the first audio chunk to the first partial transcript; for the plain pipeline, to its complete result (it shows nothing before). **Done after audio end**: from the last chunk to the complete transcript.
-- **Wall**: from the first chunk to the complete transcript (streamed configurations include the time the audio takes to arrive at the streaming pace). **Load**: page side, worker start to ready, including a warm-up recognition of 1 s of silence (both engines).
+- **First text**: from the first audio chunk to the first partial transcript; where there are no partials (opened file, plain pipeline), to the first final text, which for the plain pipeline is its complete result. **Done after audio end**: from the last chunk to the complete transcript.
+- **Wall**: from the first chunk (a whole clip: from handing it over) to the complete transcript; a live stream includes the time the audio takes to arrive. **Load**: page side, worker start to ready, including a warm-up recognition of 1 s of silence (both engines).
 - **CPU s per audio s**: CPU time of Chromium's renderer and GPU processes during the run (CDP SystemInfo) ÷ audio length: the work done, which other load on the machine barely changes, unlike RTF.
 - **Peak JS heap**: page + worker (CDP Runtime.getHeapUsage, sampled every 500 ms). **Peak RSS**: the page's renderer process (WASM memory included) + the GPU process.
 `;

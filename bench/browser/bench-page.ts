@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { AsrBridge } from '../../web/client/asr-bridge.ts';
 import { decodeAudioFile } from '../../web/client/audio/decode-file.ts';
-import type { TranscriptEvent } from '../../web/shared/asr-protocol.ts';
+import type { StreamSummary, TranscriptEvent } from '../../web/shared/asr-protocol.ts';
 import { TranscriptBuilder } from '../../web/shared/transcript-stitch.ts';
 import {
   BENCH_GLOBAL, type AdapterInfo, type BenchPageApi, type Engine, type LoadResult, type LoadSpec, type PlainPipelineApi, type RunResult, type RunSpec,
@@ -31,46 +31,74 @@ async function decodeClip(spec: RunSpec): Promise<Float32Array> {
   return (await decodeAudioFile(file, { maxSeconds: MAX_CLIP_SECONDS })).samples;
 }
 
+/** What the app's transcript events add up to, timed from `start()`, transcript stitched as the app's page does. */
+class EventTally {
+  private started = 0;
+  private partials = 0;
+  private finals = 0;
+  private finalComputeSeconds = 0;
+  private firstPartial: number | null = null;
+  private firstFinal: number | null = null;
+  private readonly transcript = new TranscriptBuilder();
+
+  readonly onEvent = (event: TranscriptEvent): void => {
+    if (event.type === 'partial') {
+      this.partials += 1;
+      this.firstPartial ??= secondsSince(this.started);
+      this.transcript.setPartial(event.segmentId, event.text, toSample(event.overlapSeconds));
+      return;
+    }
+    this.finals += 1;
+    this.firstFinal ??= secondsSince(this.started);
+    this.finalComputeSeconds += event.realTimeFactor * (event.endSeconds - event.startSeconds);
+    this.transcript.finalize(event.segmentId, event.text, toSample(event.startSeconds), toSample(event.endSeconds), toSample(event.overlapSeconds));
+  };
+
+  /** Returns the start time. */
+  start(): number {
+    this.started = performance.now();
+    return this.started;
+  }
+
+  /** `fed`: when the last audio went in. */
+  result(audioSamples: number, summary: StreamSummary, fed: number): RunResult {
+    return {
+      audioSeconds: audioSamples / SAMPLE_RATE,
+      wallSeconds: secondsSince(this.started),
+      finalComputeSeconds: this.finalComputeSeconds,
+      computeSeconds: summary.computeSeconds,
+      firstPartialSeconds: this.firstPartial,
+      firstFinalSeconds: this.firstFinal,
+      afterAudioSeconds: secondsSince(fed),
+      partials: this.partials,
+      finals: this.finals,
+      text: this.transcript.text(),
+    };
+  }
+}
+
 /** Feeds the clip to the app's streaming path in microphone-sized chunks, paced like a live recording. */
 async function streamClip(bridge: AsrBridge, audio: Float32Array, spec: RunSpec): Promise<RunResult> {
   const chunkSamples = toSample(spec.chunkMs / 1000);
-  const transcript = new TranscriptBuilder();
-  const tally = { partials: 0, finals: 0, finalComputeSeconds: 0, firstPartial: null as number | null, firstFinal: null as number | null };
-  let started = 0;
-  const onEvent = (event: TranscriptEvent) => {
-    if (event.type === 'partial') {
-      tally.partials += 1;
-      tally.firstPartial ??= secondsSince(started);
-      transcript.setPartial(event.segmentId, event.text, toSample(event.overlapSeconds));
-      return;
-    }
-    tally.finals += 1;
-    tally.firstFinal ??= secondsSince(started);
-    tally.finalComputeSeconds += event.realTimeFactor * (event.endSeconds - event.startSeconds);
-    transcript.finalize(event.segmentId, event.text, toSample(event.startSeconds), toSample(event.endSeconds), toSample(event.overlapSeconds));
-  };
+  const tally = new EventTally();
   // A recognition error also rejects endStream, which is where it surfaces.
-  await bridge.startStream(onEvent, () => {});
-  started = performance.now();
+  await bridge.startStream(tally.onEvent, () => {});
+  const started = tally.start();
   for (let offset = 0, index = 0; offset < audio.length; offset += chunkSamples, index += 1) {
     await delayUntil(started + (index * spec.chunkMs) / spec.speed);
     // slice, not subarray: pushAudio transfers the chunk's buffer.
     bridge.pushAudio(audio.slice(offset, offset + chunkSamples));
   }
   const fed = performance.now();
-  const summary = await bridge.endStream();
-  return {
-    audioSeconds: audio.length / SAMPLE_RATE,
-    wallSeconds: secondsSince(started),
-    finalComputeSeconds: tally.finalComputeSeconds,
-    computeSeconds: summary.computeSeconds,
-    firstPartialSeconds: tally.firstPartial,
-    firstFinalSeconds: tally.firstFinal,
-    afterAudioSeconds: secondsSince(fed),
-    partials: tally.partials,
-    finals: tally.finals,
-    text: transcript.text(),
-  };
+  return tally.result(audio.length, await bridge.endStream(), fed);
+}
+
+/** The app's opened-file path: the whole clip at once. */
+async function fileClip(bridge: AsrBridge, audio: Float32Array): Promise<RunResult> {
+  const tally = new EventTally();
+  const samples = audio.length; // read before transcribeClip transfers (detaches) the buffer
+  const fed = tally.start();
+  return tally.result(samples, await bridge.transcribeClip(audio, tally.onEvent), fed);
 }
 
 async function loadSotto(spec: LoadSpec, engine: Extract<Engine, { kind: 'sotto' }>): Promise<LoadResult> {
@@ -88,7 +116,7 @@ async function loadSotto(spec: LoadSpec, engine: Extract<Engine, { kind: 'sotto'
     () => {},
   );
   const loadSeconds = secondsSince(started);
-  recogniser = (audio, runSpec) => streamClip(bridge, audio, runSpec);
+  recogniser = engine.input === 'stream' ? (audio, runSpec) => streamClip(bridge, audio, runSpec) : (audio) => fileClip(bridge, audio);
   const { backend, precision, threads, fallbackReason } = loaded;
   return { backend, precision, threads, loadSeconds, ...(fallbackReason ? { fallbackReason } : {}) };
 }
@@ -104,13 +132,13 @@ async function loadPlainPipeline(spec: LoadSpec): Promise<LoadResult> {
     const runStarted = performance.now();
     const { text, computeSeconds } = await api.transcribe(Comlink.transfer(audio, [audio.buffer]));
     const wallSeconds = secondsSince(runStarted);
-    // The whole clip is there from the start and nothing is shown before the complete result.
+    // The whole clip is there from the start and nothing shows before the complete result.
     return {
       audioSeconds,
       wallSeconds,
       finalComputeSeconds: computeSeconds,
       computeSeconds,
-      firstPartialSeconds: wallSeconds,
+      firstPartialSeconds: null,
       firstFinalSeconds: wallSeconds,
       afterAudioSeconds: wallSeconds,
       partials: 0,

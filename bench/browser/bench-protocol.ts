@@ -3,8 +3,11 @@ import type { AsrBackend, LoadRequest } from '../../web/shared/asr-protocol.ts';
 
 /** What the Node driver (bench/asr.ts) and the bench page exchange through page.evaluate. */
 
-/** Our code (AsrBridge → ASR worker), or whisper-web's way of calling a plain transformers.js pipeline. */
-export type Engine = { kind: 'sotto'; backend: AsrBackend; threads?: number } | { kind: 'plain-pipeline' };
+/**
+ * Our code (AsrBridge → ASR worker), fed as a live stream (startStream/pushAudio/endStream) or as an
+ * opened file (transcribeClip); or whisper-web's way of calling a plain transformers.js pipeline.
+ */
+export type Engine = { kind: 'sotto'; backend: AsrBackend; threads?: number; input: 'stream' | 'file' } | { kind: 'plain-pipeline' };
 
 /** The model as the app's load request names it; `availablePrecisions` only lists the variants present on disk. */
 export type ModelTarget = Pick<LoadRequest, 'modelId' | 'availablePrecisions' | 'files'>;
@@ -34,13 +37,13 @@ export interface RunSpec {
 
 export interface RunResult {
   audioSeconds: number;
-  /** From the first audio chunk (or the whole clip, for the plain pipeline) to the complete transcript. */
+  /** From the first audio chunk (a whole clip: from handing it over) to the complete transcript. */
   wallSeconds: number;
   /** Recognition time of final segments only: what transcribing the audio costs. */
   finalComputeSeconds: number;
   /** Recognition time of partials and finals. */
   computeSeconds: number;
-  /** From the first audio chunk to the first partial (the plain pipeline: to its complete result). */
+  /** From the first audio chunk to the first partial; null where none comes (whole clips get finals only). */
   firstPartialSeconds: number | null;
   firstFinalSeconds: number | null;
   /** From the last audio chunk to the complete transcript. */
