@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { staleBuildReason } from '../server/build-freshness.ts';
 import { createAudioFixtures, type AudioFixtures } from './support/audio-fixtures.ts';
 import { repoRoot } from './support/paths.ts';
 
@@ -14,22 +15,6 @@ declare module 'vitest' {
   }
 }
 
-// What server/main.ts compares with dist/index.html before it rebuilds.
-const buildInputs = ['web', 'public', 'vite.config.ts'];
-
-/** Newest modification time under `entry`, skipping dot files and node_modules. */
-function newestMtime(entry: string): number {
-  if (!existsSync(entry)) return 0;
-  const stats = statSync(entry);
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  let newest = 0;
-  for (const child of readdirSync(entry)) {
-    if (child.startsWith('.') || child === 'node_modules') continue;
-    newest = Math.max(newest, newestMtime(join(entry, child)));
-  }
-  return newest;
-}
-
 function run(command: string, args: string[]): void {
   const started = performance.now();
   execFileSync(command, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -38,9 +23,7 @@ function run(command: string, args: string[]): void {
 
 /** Builds what the server serves before any test runs, so that no test timeout includes a build. */
 export default function setup(project: TestProject): () => void {
-  const index = join(repoRoot, 'dist', 'index.html');
-  const sourcesChanged = Math.max(...buildInputs.map((input) => newestMtime(join(repoRoot, input))));
-  if (!existsSync(index) || statSync(index).mtimeMs < sourcesChanged) run('npx', ['vite', 'build']);
+  if (staleBuildReason(repoRoot, join(repoRoot, 'dist'))) run('npx', ['vite', 'build']);
   run('npx', ['tsx', 'models/generate/main.ts', '--size', 'tiny']);
 
   const workDir = mkdtempSync(join(tmpdir(), 'sotto-e2e-'));

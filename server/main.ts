@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseManifest } from '../models/manifest-schema.ts';
+import { staleBuildReason } from './build-freshness.ts';
 import { createApp, type TranslationMount } from './app.ts';
 import {
   ConfigError,
@@ -24,22 +25,8 @@ import { startTranslationEngine } from './translation/engine.ts';
 import { ModelRollout } from './translation/model-rollout.ts';
 import { unavailableTranslation } from './translation/service.ts';
 
-const buildInputs = ['web', 'public', 'vite.config.ts'].map((entry) => path.join(repoRoot, entry));
-
 function log(message: string): void {
   console.log(`[sotto] ${message}`);
-}
-
-function newestMtime(entry: string): number {
-  if (!existsSync(entry)) return 0;
-  const stats = statSync(entry);
-  if (!stats.isDirectory()) return stats.mtimeMs;
-  let newest = 0;
-  for (const child of readdirSync(entry)) {
-    if (child.startsWith('.') || child === 'node_modules' || child.endsWith('.test.ts')) continue;
-    newest = Math.max(newest, newestMtime(path.join(entry, child)));
-  }
-  return newest;
 }
 
 function run(command: string, args: string[]): boolean {
@@ -48,11 +35,8 @@ function run(command: string, args: string[]): boolean {
 }
 
 function ensureBuilt(config: ServerConfig): void {
-  const index = path.join(config.distDir, 'index.html');
-  let reason: string;
-  if (!existsSync(index)) reason = 'The web app is not built';
-  else if (statSync(index).mtimeMs < Math.max(...buildInputs.map(newestMtime))) reason = 'The web app is out of date';
-  else return;
+  const reason = staleBuildReason(repoRoot, config.distDir);
+  if (!reason) return;
 
   // A custom SOTTO_DIST_DIR is managed by whoever set it; vite only writes to the default one.
   if (config.distDir !== defaults.distDir) {
