@@ -8,6 +8,7 @@ import { waitUntilIdle } from '../e2e/support/app-page.ts';
 import { launchChromium } from '../e2e/support/browser.ts';
 import { startServer, waitUntilReady } from '../e2e/support/server.ts';
 import { isTranslateRequest, waitUntilTranslated } from '../e2e/support/translation.ts';
+import { buildWebApp } from '../server/build-freshness.ts';
 import { repoRoot } from '../server/config.ts';
 import { installTimer, pageNow, percentile, rowTimes } from './pipeline-page.ts';
 import { readSpeechClips, selectClips, type SpeechClip } from './speech-clips.ts';
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
   const clips = selectClips(readSpeechClips(), values.clips.split(','));
   execFileSync('npx', ['tsx', 'models/generate/main.ts', '--size', 'tiny'], { cwd: repoRoot, stdio: 'inherit' });
   const work = mkdtempSync(join(tmpdir(), 'sotto-bench-pipeline-'));
-  execFileSync('npx', ['vite', 'build', '--outDir', join(work, 'dist'), '--logLevel', 'warn'], { cwd: repoRoot, stdio: 'inherit' });
+  if (!buildWebApp(repoRoot, { args: ['--outDir', join(work, 'dist'), '--logLevel', 'warn'] })) throw new Error('vite build failed');
   const env: Record<string, string> = { SOTTO_DIST_DIR: join(work, 'dist') };
   if (values['asr-model']) env.SOTTO_ASR_MODEL = values['asr-model'];
   if (values['server-model']) env.SOTTO_TRANSLATION_MODELS = values['server-model'];

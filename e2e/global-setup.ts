@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { staleBuildReason } from '../server/build-freshness.ts';
+import { buildWebApp, staleBuildReason } from '../server/build-freshness.ts';
 import { createAudioFixtures, type AudioFixtures } from './support/audio-fixtures.ts';
 import { repoRoot } from './support/paths.ts';
 
@@ -15,16 +15,20 @@ declare module 'vitest' {
   }
 }
 
-function run(command: string, args: string[]): void {
+function timed(what: string, step: () => void): void {
   const started = performance.now();
-  execFileSync(command, args, { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-  console.log(`[e2e] ${command} ${args.join(' ')}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  step();
+  console.log(`[e2e] ${what}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 /** Builds what the server serves before any test runs, so that no test timeout includes a build. */
 export default function setup(project: TestProject): () => void {
-  if (staleBuildReason(repoRoot, join(repoRoot, 'dist'))) run('npx', ['vite', 'build']);
-  run('npx', ['tsx', 'models/generate/main.ts', '--size', 'tiny']);
+  if (staleBuildReason(repoRoot, join(repoRoot, 'dist'))) {
+    timed('vite build', () => {
+      if (!buildWebApp(repoRoot, { stdio: ['ignore', 'ignore', 'inherit'] })) throw new Error('vite build failed');
+    });
+  }
+  timed('tiny models', () => execFileSync('npx', ['tsx', 'models/generate/main.ts', '--size', 'tiny'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] }));
 
   const workDir = mkdtempSync(join(tmpdir(), 'sotto-e2e-'));
   const distDir = join(workDir, 'dist');

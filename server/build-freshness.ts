@@ -1,3 +1,4 @@
+import { spawnSync, type StdioOptions } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -22,4 +23,18 @@ export function staleBuildReason(repoRoot: string, distDir: string): string | un
   if (!existsSync(index)) return 'The web app is not built';
   const sourcesChanged = Math.max(...buildInputs.map((input) => newestMtime(path.join(repoRoot, input))));
   return statSync(index).mtimeMs < sourcesChanged ? 'The web app is out of date' : undefined;
+}
+
+/**
+ * Runs `vite build` in repoRoot; true when it succeeded. NODE_ENV is pinned to production: a test runner's
+ * NODE_ENV=test would otherwise reach vite and make a development build, which registers no service worker.
+ */
+export function buildWebApp(repoRoot: string, options: { args?: string[]; stdio?: StdioOptions } = {}): boolean {
+  const result = spawnSync('npx', ['vite', 'build', ...(options.args ?? [])], {
+    cwd: repoRoot,
+    stdio: options.stdio ?? 'inherit',
+    env: { ...process.env, NODE_ENV: 'production' },
+    shell: process.platform === 'win32',
+  });
+  return result.status === 0;
 }

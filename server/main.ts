@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseManifest } from '../models/manifest-schema.ts';
-import { staleBuildReason } from './build-freshness.ts';
+import { buildWebApp, staleBuildReason } from './build-freshness.ts';
 import { createApp, type TranslationMount } from './app.ts';
 import {
   ConfigError,
@@ -44,7 +44,7 @@ function ensureBuilt(config: ServerConfig): void {
     return;
   }
   log(`${reason}; running \`npx vite build\`.`);
-  if (!run('npx', ['vite', 'build'])) {
+  if (!buildWebApp(repoRoot)) {
     log('The build failed; skipping it. Pages answer 503 until `npm run build` succeeds.');
   }
 }
