@@ -37,7 +37,14 @@ export async function openApp(browser: Browser, server: RunningServer, options: 
   await waitUntilIdle(page);
   await expectNoError(page);
   expect(await page.locator('#status').textContent()).toMatch(/^Ready/);
+  // Once the service worker has installed it claims the page: waiting for that keeps it from taking over
+  // mid-test, which would route the test's later requests (e.g. the audio worklet's module) differently.
+  await page.waitForFunction(() => (globalThis as unknown as ControlledPage).navigator.serviceWorker.controller !== null);
   return { page, problems };
+}
+
+interface ControlledPage {
+  navigator: { serviceWorker: { controller: object | null } };
 }
 
 /** Opens the app with a network audit running from before the first request. */

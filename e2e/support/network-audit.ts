@@ -28,7 +28,7 @@ export interface AuditReport {
   requests: AuditedRequest[];
   /** Problems, one line each: audio or a large body leaving the page, a foreign origin, a socket. */
   findings: string[];
-  /** "METHOD url" seen by only one of the two recorders; each is a check on the other. */
+  /** "METHOD url (recorder)" seen by only one of the two recorders, 'cdp' or 'playwright'; each is a check on the other. */
   unmatched: string[];
   /** What went over the network (cache hits excluded). */
   sent: { requests: number; headerBytes: number; bodyBytes: number };
@@ -227,9 +227,10 @@ export class NetworkAudit {
  */
 const seenByBoth = (request: SeenRequest) => request.target !== 'service_worker' && new URL(request.url).pathname !== '/sw.js';
 
-function symmetricDifference(a: readonly SeenRequest[], b: readonly SeenRequest[]): string[] {
+function symmetricDifference(cdp: readonly SeenRequest[], playwright: readonly SeenRequest[]): string[] {
   const key = (request: SeenRequest) => `${request.method} ${request.url}`;
-  const aKeys = new Set(a.map(key));
-  const bKeys = new Set(b.map(key));
-  return [...[...aKeys].filter((k) => !bKeys.has(k)), ...[...bKeys].filter((k) => !aKeys.has(k))].sort();
+  const cdpKeys = new Set(cdp.map(key));
+  const playwrightKeys = new Set(playwright.map(key));
+  const only = (keys: Set<string>, others: Set<string>, recorder: string) => [...keys].filter((k) => !others.has(k)).map((k) => `${k} (${recorder})`);
+  return [...only(cdpKeys, playwrightKeys, 'cdp'), ...only(playwrightKeys, cdpKeys, 'playwright')].sort();
 }

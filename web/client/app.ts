@@ -3,7 +3,8 @@ import type { ApiType } from '../../server/api.ts';
 import { downloadBytes, findModel, parseManifest, PRECISIONS, type Manifest, type ModelEntry } from '../../models/manifest-schema.ts';
 import type { LoadRequest, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AudioInputError } from '../shared/audio/validate.ts';
-import { languageOptions, reconcileSettings, sourceCodes, targetCodes } from '../shared/language-options.ts';
+import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
+import { languageOptions, reconcileSettings, sourceCodes, sourceOptions, targetCodes } from '../shared/language-options.ts';
 import { audioBytes } from '../shared/ledger.ts';
 import { variantFiles } from '../shared/model-storage.ts';
 import type { SessionSettings } from '../shared/pipeline-types.ts';
@@ -103,6 +104,9 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
 
   let activity: 'idle' | 'recording' | 'busy' = 'busy';
   let asr: { language: string; placement: ReturnType<typeof asrPlacement> } | undefined;
+  /** What the ASR worker is asked to recognise: a language, or detection among the languages the select offers. */
+  const recognitionLanguage = (settings: SessionSettings) =>
+    settings.sourceLanguage === DETECT_LANGUAGE ? `${DETECT_LANGUAGE}:${sourceCodes(manifest, asrModel.id, settings.mode).join(',')}` : settings.sourceLanguage;
   let transcript = new TranscriptBuilder();
   let microphone: MicrophoneSession | undefined;
   let cancel: AbortController | undefined;
@@ -124,7 +128,8 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
       transcript.finalize(event.segmentId, event.text, toSample(event.startSeconds), toSample(event.endSeconds), toSample(event.overlapSeconds));
       const { startSeconds, endSeconds } = event;
       const asrRun = asr && asrStageRun(asr.placement, endSeconds - startSeconds, event.realTimeFactor);
-      controller.addFinal({ segmentId: event.segmentId, text: transcript.segments().at(-1)!.text, startSeconds, endSeconds, ...(asrRun ? { asrRun } : {}) });
+      const { detectedLanguage } = event;
+      controller.addFinal({ segmentId: event.segmentId, text: transcript.segments().at(-1)!.text, startSeconds, endSeconds, ...(asrRun ? { asrRun } : {}), ...(detectedLanguage ? { detectedLanguage } : {}) });
     } else {
       transcript.setPartial(event.segmentId, event.text, toSample(event.overlapSeconds));
     }
@@ -134,13 +139,15 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
 
   /** (Re)loads the model for the session's spoken language. */
   async function load(): Promise<void> {
-    const language = controller.record.sourceLanguage;
+    const settings = settingsOf(controller.record);
+    const language = recognitionLanguage(settings);
+    const detection = settings.sourceLanguage === DETECT_LANGUAGE ? { detectionCandidates: sourceCodes(manifest, asrModel.id, settings.mode) } : {};
     setActivity('busy');
     view.setStatus('Loading the speech model…');
     // Another language loads in a fresh worker: loading again in the old one would keep both models in memory.
     bridge.terminate();
     try {
-      const request: LoadRequest = { modelId: asrModel.id, ...overrides(root.location.search), availablePrecisions: PRECISIONS.filter((p) => asrModel.variants[p]), files: variantFiles(asrModel), language };
+      const request: LoadRequest = { modelId: asrModel.id, ...overrides(root.location.search), availablePrecisions: PRECISIONS.filter((p) => asrModel.variants[p]), files: variantFiles(asrModel), language: settings.sourceLanguage, ...detection };
       const loaded = await bridge.load(request, (progress) => view.showLoadProgress(progress));
       const modelBytes = downloadBytes(asrModel, loaded.precision) ?? 0;
       const device = await browserDeviceState().read();
@@ -158,9 +165,9 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
   /** Shows settings the manifest can serve, gives them to the session, and reloads the model for a new spoken language. */
   function applySettings(requested: SessionSettings): void {
     const settings = reconcileSettings(manifest, asrModel.id, requested);
-    view.showSettings(settings, languageOptions(sourceCodes(manifest, asrModel.id, settings.mode)), languageOptions(targetCodes(manifest, settings.mode, settings.sourceLanguage)));
+    view.showSettings(settings, sourceOptions(manifest, asrModel.id, settings.mode), languageOptions(targetCodes(manifest, settings.mode, settings.sourceLanguage)));
     if (!sameSettings(settings, settingsOf(controller.record))) controller.setSettings(settings);
-    if (asr && asr.language !== settings.sourceLanguage) void load();
+    if (asr && asr.language !== recognitionLanguage(settings)) void load();
   }
 
   function begin(): AbortSignal {

@@ -1,3 +1,4 @@
+import { languageName } from '../shared/language-options.ts';
 import { AUDIO_FORMAT_LABEL, describeReduction, describeServerCost, formatBytes } from '../shared/ledger.ts';
 import type { DataLedger, StageName, TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { Reasons } from '../shared/placement-policy.ts';
@@ -62,7 +63,7 @@ export class SessionView {
   render({ record, streamStarts, translation, translationConnected }: SessionSnapshot): void {
     this.follow(() => {
       // The text between rows is what the transcript reads as: a space within a recording, a new line between recordings.
-      this.syncRows(this.finalText, record.segments, (row, segment) => setText(row, segment.sourceText), (segment) => (streamStarts.has(segment.segmentId) ? '\n' : ' '));
+      this.syncRows(this.finalText, record.segments, (row, segment) => this.fillSource(row, segment), (segment) => (streamStarts.has(segment.segmentId) ? '\n' : ' '));
       this.syncRows(this.translations, record.segments, (row, segment) => this.fillTranslation(row, segment), () => ' ');
     });
     this.translationColumn.dataset.connected = String(translationConnected);
@@ -110,6 +111,19 @@ export class SessionView {
     setText(this.ledger.textReceived, `${formatBytes(ledger.translationBytesReceived)} in ${requests}`);
     setText(this.ledger.cost, describeServerCost(ledger));
     setText(this.ledger.reduction, describeReduction(ledger));
+  }
+
+  /** The text, tagged with the language the model detected in it (shown by the style sheet). */
+  private fillSource(row: HTMLElement, segment: TranslatedSegment): void {
+    setText(row, segment.sourceText);
+    const detected = segment.detectedLanguage;
+    if (!detected) {
+      delete row.dataset.language;
+      row.removeAttribute('title');
+      return;
+    }
+    row.dataset.language = detected.code;
+    row.title = `Detected: ${languageName(detected.code)} (${Math.round(detected.probability * 100)}% sure)`;
   }
 
   private fillTranslation(row: HTMLElement, segment: TranslatedSegment): void {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import type { DataLedger, FinalSegment, SessionSettings, StagePlacement, TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { DeviceState } from '../shared/placement-policy.ts';
 import type { ServerFailure, ServerProbe } from '../shared/translation-api.ts';
@@ -46,11 +47,13 @@ class FakeDevice implements DeviceTranslationEngine {
 /** A server whose translate answers come from `replies` in turn; each may hold until released. */
 class FakeServer implements ServerTranslationEngine {
   calls: string[][] = [];
+  directions: string[] = [];
   probes = 0;
   probeResult = healthyProbe;
   replies: ((texts: readonly string[]) => ServerTranslation | Promise<ServerTranslation>)[] = [];
-  async translate(texts: readonly string[]): Promise<ServerTranslation> {
+  async translate(texts: readonly string[], source: string, target: string): Promise<ServerTranslation> {
     this.calls.push([...texts]);
+    this.directions.push(`${source}>${target}`);
     const reply = this.replies.shift() ?? ok;
     return reply(texts);
   }
@@ -200,6 +203,37 @@ describe('TranslationPipeline', () => {
     await settle();
     expect(server.calls).toEqual([]); // the server's model list has no en → ja
     expect(segments.get(0)).toMatchObject({ status: 'failed', error: 'No on-device model translates en → ja' });
+  });
+
+  it('translates each segment from the language detected in it: one batch per language, and text already in the target is not sent', async () => {
+    const { pipeline, server, segments, placements } = setup();
+    server.probeResult = { ...healthyProbe, models: [{ ...healthyProbe.models![0]!, directions: [{ source: 'en', target: 'de' }, { source: 'fr', target: 'de' }] }] };
+    pipeline.setSettings({ ...settings, sourceLanguage: DETECT_LANGUAGE });
+    await settle();
+    expect(placements.at(-1)!.placement).toBe('server'); // nothing detected yet: the server translates into German from something
+    let release!: () => void;
+    server.replies.push((texts) => new Promise((resolve) => (release = () => resolve(ok(texts)))));
+    const heard = (segmentId: number, code: string) => ({ ...final(segmentId), detectedLanguage: { code, probability: 0.9 } });
+    pipeline.addFinalSegment(heard(0, 'en'));
+    await settle();
+    [heard(1, 'en'), heard(2, 'fr'), heard(3, 'fr'), heard(4, 'de'), heard(5, 'en')].forEach((s) => pipeline.addFinalSegment(s));
+    release();
+    await settle();
+    expect(server.calls).toEqual([['text 0'], ['text 1'], ['text 2', 'text 3'], ['text 5']]);
+    expect(server.directions).toEqual(['en>de', 'en>de', 'fr>de', 'en>de']);
+    expect(segments.get(2)).toMatchObject({ status: 'done', translation: 'server:text 2', detectedLanguage: { code: 'fr', probability: 0.9 } });
+    expect(segments.get(4)).toMatchObject({ status: 'done', translation: 'text 4' });
+    expect(segments.get(4)!.translationRun).toBeUndefined();
+  });
+
+  it('fails a segment clearly when the language was to be detected but was not', async () => {
+    const { pipeline, server, segments } = setup();
+    pipeline.setSettings({ ...settings, sourceLanguage: DETECT_LANGUAGE });
+    await settle();
+    pipeline.addFinalSegment(final(0));
+    await settle();
+    expect(server.calls).toEqual([]);
+    expect(segments.get(0)).toMatchObject({ status: 'failed', error: 'The spoken language was not detected' });
   });
 
   it('stays on the device while offline, and goes back to the server when the browser comes online', async () => {

@@ -1,5 +1,6 @@
 import { findModel, isTranslationModel, type Manifest, type TranslationModelEntry } from '../../models/manifest-schema.ts';
 import type { AsrBackend } from '../shared/asr-protocol.ts';
+import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { EMPTY_LEDGER, type DataLedger, type FinalSegment, type SessionSettings, type StagePlacement, type TranslatedSegment } from '../shared/pipeline-types.ts';
 import { serverUnavailableReason, type DeviceState, type StageDecision } from '../shared/placement-policy.ts';
 import type { ServerFailure, ServerProbe } from '../shared/translation-api.ts';
@@ -49,7 +50,7 @@ type Listener<T> = (value: T) => void;
  */
 export class TranslationPipeline {
   private settings: SessionSettings;
-  private readonly queue = new SegmentQueue<FinalSegment>();
+  private readonly queue = new SegmentQueue<FinalSegment>((segment) => this.sourceOf(segment));
   private readonly segments = new Map<number, TranslatedSegment>();
   private readonly health: ServerHealth;
   private readonly listeners = { segment: new Set<Listener<TranslatedSegment>>(), ledger: new Set<Listener<DataLedger>>(), placement: new Set<Listener<StagePlacement>>() };
@@ -60,6 +61,8 @@ export class TranslationPipeline {
   private device: DeviceState | undefined;
   private deviceModelCached = false;
   private lastDeviceBackend: string | undefined;
+  /** The source of the latest batch: what the placement shown is about while the language is detected per segment. */
+  private lastSource: string | undefined;
   private placement: StagePlacement | undefined;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private pumping = false;
@@ -100,8 +103,8 @@ export class TranslationPipeline {
   /** Queues a final segment (a segment id seen again replaces its text) and emits it as pending. */
   addFinalSegment(segment: FinalSegment): void {
     if (this.abort.signal.aborted) return;
-    const { segmentId, startSeconds, endSeconds, text: sourceText, asrRun } = segment;
-    this.emitSegment({ segmentId, startSeconds, endSeconds, sourceText, ...(asrRun ? { asrRun } : {}), status: 'pending' });
+    const { segmentId, startSeconds, endSeconds, text: sourceText, asrRun, detectedLanguage } = segment;
+    this.emitSegment({ segmentId, startSeconds, endSeconds, sourceText, ...(detectedLanguage ? { detectedLanguage } : {}), ...(asrRun ? { asrRun } : {}), status: 'pending' });
     this.queue.add(segment);
     void this.pump();
   }
@@ -158,9 +161,19 @@ export class TranslationPipeline {
     }
   }
 
+  /** A segment is translated from the language detected in it, else from the one chosen. */
+  private sourceOf(segment: FinalSegment): string {
+    return segment.detectedLanguage?.code ?? this.settings.sourceLanguage;
+  }
+
   private async translateBatch(batch: FinalSegment[]): Promise<void> {
-    const { sourceLanguage: source, targetLanguage: target } = this.settings;
-    let decision = this.decide();
+    const source = this.sourceOf(batch[0]!);
+    const target = this.settings.targetLanguage;
+    if (source === DETECT_LANGUAGE) return batch.forEach((segment) => this.finish(segment, { status: 'failed', error: 'The spoken language was not detected' }));
+    // Already in the target language (as detected): the text is its own translation, and nothing is sent.
+    if (source === target) return batch.forEach((segment) => this.finish(segment, { translation: segment.text, status: 'done' }));
+    this.lastSource = source;
+    let decision = this.decide(source);
     let rest = batch;
     let serverFailure: ServerFailure | undefined;
     if (decision.placement === 'server') {
@@ -177,7 +190,7 @@ export class TranslationPipeline {
       if (serverFailure) {
         this.health.recordFailure(serverFailure, source, target);
         this.scheduleProbe();
-        decision = this.decide();
+        decision = this.decide(source);
       }
     }
     if (rest.length > 0) await this.translateOnDevice(rest, decision, source, target, serverFailure);
@@ -204,9 +217,9 @@ export class TranslationPipeline {
     for (const segment of batch) if (this.segments.get(segment.segmentId)?.status === 'pending') this.finish(segment, { status: 'failed', error: message });
   }
 
-  /** Decides where the next batch goes and announces a change of placement. */
-  private decide(): StageDecision {
-    const { sourceLanguage: source, targetLanguage: target, mode } = this.settings;
+  /** Decides where the next batch (from `source`) goes and announces a change of placement. */
+  private decide(source = this.settings.sourceLanguage === DETECT_LANGUAGE ? (this.lastSource ?? DETECT_LANGUAGE) : this.settings.sourceLanguage): StageDecision {
+    const { targetLanguage: target, mode } = this.settings;
     const device = this.device!;
     const needs = translationNeeds(this.options.device.model, device, this.deviceModelCached, this.health.offers(source, target));
     const decision = decideBatch({ mode, needs, device, server: this.health.state(), now: this.now(), maxServerLatencyMs: this.limits.maxServerLatencyMs });

@@ -1,4 +1,5 @@
 import type { Precision } from '../../models/manifest-schema.ts';
+import type { DetectedLanguage } from './language-detection.ts';
 import type { ModelFileRef } from './model-storage.ts';
 
 /** The typed contract between the page and the ASR worker (exposed through comlink). */
@@ -13,7 +14,10 @@ export interface LoadRequest {
   availablePrecisions: Precision[];
   /** Each precision's files, which the worker downloads into the models cache before it opens the model. */
   files: Partial<Record<Precision, ModelFileRef[]>>;
+  /** The spoken language, or DETECT_LANGUAGE to detect it per segment among detectionCandidates. */
   language?: string;
+  /** The languages detection may pick (default: every language the model knows). */
+  detectionCandidates?: string[];
   /** WASM threads; defaults to what the machine offers. */
   threads?: number;
 }
@@ -45,6 +49,15 @@ export interface TranscriptEvent {
   overlapSeconds: number;
   /** Compute time over audio time for this recognition. */
   realTimeFactor: number;
+  /** The language the model heard, when it was asked to detect it. */
+  detectedLanguage?: DetectedLanguage;
+}
+
+/** One recognition of a stretch of audio. */
+export interface Recognition {
+  text: string;
+  /** Set when the language was detected rather than given. */
+  detectedLanguage?: DetectedLanguage;
 }
 
 export interface StreamSummary {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest, type Manifest } from '../../models/manifest-schema.ts';
 import manifestJson from '../../models/manifest.json';
-import { languageName, languageOptions, reconcileSettings, sourceCodes, targetCodes } from './language-options.ts';
+import { DETECT_LANGUAGE } from './language-detection.ts';
+import { languageName, languageOptions, reconcileSettings, sourceCodes, sourceOptions, targetCodes } from './language-options.ts';
 
 const files = [{ path: 'config.json' }];
 const variants = { q8: { files: [{ path: 'model.onnx' }] } };
@@ -31,6 +32,11 @@ describe('targets', () => {
     expect(targetCodes(manifest, 'device-only', 'fr')).toEqual([]);
   });
 
+  it('from a language yet to be detected, are what some source reaches', () => {
+    expect(targetCodes(manifest, 'prefer-server', DETECT_LANGUAGE).sort()).toEqual(['de', 'en', 'es', 'fr']);
+    expect(targetCodes(manifest, 'device-only', DETECT_LANGUAGE)).toEqual(['de']);
+  });
+
   it('come from every translation model when the manifest names no defaults', () => {
     const withoutDefaults = { ...manifest, defaults: { asr: 'test/whisper' } };
     expect(targetCodes(withoutDefaults, 'prefer-device', 'ja')).toEqual(['en']);
@@ -41,6 +47,16 @@ describe('sources', () => {
   it('are the ASR model’s languages that can be translated', () => {
     expect(sourceCodes(manifest, 'test/whisper', 'prefer-server')).toEqual(['en', 'fr']);
     expect(sourceCodes(manifest, 'test/whisper', 'device-only')).toEqual(['en']);
+  });
+
+  it('offer detection first where there is more than one language to tell apart', () => {
+    expect(sourceOptions(manifest, 'test/whisper', 'prefer-server')).toEqual([
+      { code: DETECT_LANGUAGE, name: 'Detect automatically' },
+      { code: 'en', name: 'English' },
+      { code: 'fr', name: 'French' },
+    ]);
+    expect(sourceOptions(manifest, 'test/whisper', 'device-only')).toEqual([{ code: 'en', name: 'English' }]);
+    expect(languageName(DETECT_LANGUAGE)).toBe('Detected language');
   });
 
   it('list the real default Whisper model’s many languages', () => {
@@ -57,6 +73,12 @@ describe('reconcileSettings', () => {
   it('keeps settings the selects offer', () => {
     const settings = { sourceLanguage: 'fr', targetLanguage: 'es', mode: 'prefer-server' as const };
     expect(reconcileSettings(manifest, 'test/whisper', settings)).toEqual(settings);
+  });
+
+  it('keeps detection where the selects offer it, and drops it where one language is left', () => {
+    const detect = { sourceLanguage: DETECT_LANGUAGE, targetLanguage: 'es', mode: 'prefer-server' as const };
+    expect(reconcileSettings(manifest, 'test/whisper', detect)).toEqual(detect);
+    expect(reconcileSettings(manifest, 'test/whisper', { ...detect, mode: 'device-only' })).toEqual({ sourceLanguage: 'en', targetLanguage: 'de', mode: 'device-only' });
   });
 
   it('falls back to English and the device model’s target', () => {

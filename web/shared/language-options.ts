@@ -1,4 +1,5 @@
 import { findModel, isTranslationModel, supportsDirection, type Manifest, type TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { DETECT_LANGUAGE } from './language-detection.ts';
 import type { SessionSettings } from './pipeline-types.ts';
 import type { PlacementMode } from './placement-policy.ts';
 
@@ -18,10 +19,12 @@ function translationModels(manifest: Manifest, mode: PlacementMode): Translation
   return models.filter(isTranslationModel);
 }
 
+/** The targets reachable from source; from a language yet to be detected, those reachable from some language. */
 export function targetCodes(manifest: Manifest, mode: PlacementMode, source: string): string[] {
   const models = translationModels(manifest, mode);
   const all = new Set(models.flatMap((model) => model.languages));
-  return [...all].filter((target) => models.some((model) => supportsDirection(model, source, target)));
+  const sourcesOf = (model: TranslationModelEntry) => (source === DETECT_LANGUAGE ? model.languages : [source]);
+  return [...all].filter((target) => models.some((model) => sourcesOf(model).some((from) => from !== target && supportsDirection(model, from, target))));
 }
 
 /** The ASR model's languages that some translation model translates from; all of them when none does. */
@@ -29,6 +32,13 @@ export function sourceCodes(manifest: Manifest, asrModelId: string, mode: Placem
   const heard = findModel(manifest, asrModelId).languages;
   const translatable = heard.filter((source) => targetCodes(manifest, mode, source).length > 0);
   return translatable.length > 0 ? translatable : heard;
+}
+
+/** The source select's options: "Detect automatically" first where there is more than one language to tell apart. */
+export function sourceOptions(manifest: Manifest, asrModelId: string, mode: PlacementMode): LanguageOption[] {
+  const codes = sourceCodes(manifest, asrModelId, mode);
+  const detect = codes.length > 1 ? [{ code: DETECT_LANGUAGE, name: 'Detect automatically' }] : [];
+  return [...detect, ...languageOptions(codes)];
 }
 
 const names = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'code' });
@@ -39,6 +49,7 @@ export function languageOptions(codes: readonly string[]): LanguageOption[] {
 }
 
 export function languageName(code: string): string {
+  if (code === DETECT_LANGUAGE) return 'Detected language';
   try {
     return names.of(code) ?? code;
   } catch {
@@ -47,12 +58,12 @@ export function languageName(code: string): string {
 }
 
 /**
- * Settings the selects can show: a source the ASR hears (English, which Whisper knows best, when the
+ * Settings the selects can show: a source they offer (English, which Whisper knows best, when the
  * current one is not offered) and a target reachable from it (the device model's target first, which
  * every mode can reach).
  */
 export function reconcileSettings(manifest: Manifest, asrModelId: string, settings: SessionSettings): SessionSettings {
-  const sources = sourceCodes(manifest, asrModelId, settings.mode);
+  const sources = sourceOptions(manifest, asrModelId, settings.mode).map((option) => option.code);
   const sourceLanguage = sources.includes(settings.sourceLanguage) ? settings.sourceLanguage : sources.includes('en') ? 'en' : sources[0]!;
   const targets = targetCodes(manifest, settings.mode, sourceLanguage);
   const preferred = targetCodes(manifest, 'device-only', sourceLanguage);

@@ -1,3 +1,4 @@
+import type { DetectedLanguage } from './language-detection.ts';
 import type { PlacementMode, Reasons } from './placement-policy.ts';
 
 /** The contract between the speech-translation pipeline, the UI and saved sessions. */
@@ -25,6 +26,8 @@ export interface FinalSegment {
   startSeconds: number;
   endSeconds: number;
   asrRun?: StageRun;
+  /** Set when the source language is detected: the segment is translated from this language. */
+  detectedLanguage?: DetectedLanguage;
 }
 
 export interface TranslatedSegment {
@@ -32,6 +35,7 @@ export interface TranslatedSegment {
   startSeconds: number;
   endSeconds: number;
   sourceText: string;
+  detectedLanguage?: DetectedLanguage;
   translation?: string;
   asrRun?: StageRun;
   translationRun?: StageRun;
@@ -55,6 +59,7 @@ export interface DataLedger {
 }
 
 export interface SessionSettings {
+  /** A language code, or DETECT_LANGUAGE. */
   sourceLanguage: string;
   targetLanguage: string;
   mode: PlacementMode;

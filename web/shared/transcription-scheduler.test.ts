@@ -15,7 +15,7 @@ function setup(delayMs = 5) {
   const scheduler = new TranscriptionScheduler(async (samples) => {
     recognised.push(samples[0]!);
     await new Promise((r) => setTimeout(r, delayMs));
-    return ` text ${samples[0]} `;
+    return { text: ` text ${samples[0]} ` };
   }, (e) => void events.push(e));
   return { scheduler, events, recognised };
 }
@@ -53,12 +53,26 @@ describe('TranscriptionScheduler', () => {
     const events: TranscriptEvent[] = [];
     const scheduler = new TranscriptionScheduler(async () => {
       clock += 500;
-      return 'x';
+      return { text: 'x' };
     }, (e) => void events.push(e), undefined, () => clock);
     scheduler.handle(final(1, 1, 16_000));
     const summary = await scheduler.idle();
     expect(events[0]).toMatchObject({ startSeconds: 2, endSeconds: 4, overlapSeconds: 1, realTimeFactor: 0.25 });
     expect(summary).toEqual({ audioSeconds: 1, computeSeconds: 0.5, segments: 1 });
+    expect(events[0]).not.toHaveProperty('detectedLanguage');
+  });
+
+  it('passes on the language the model detected for each recognition', async () => {
+    const events: TranscriptEvent[] = [];
+    const languages = ['de', 'fr'];
+    const scheduler = new TranscriptionScheduler(async () => ({ text: 'x', detectedLanguage: { code: languages.shift()!, probability: 0.75 } }), (e) => void events.push(e));
+    scheduler.handle(partial(0, 1));
+    scheduler.handle(final(0, 1));
+    await scheduler.idle();
+    expect(events.map((e) => [e.type, e.detectedLanguage])).toEqual([
+      ['partial', { code: 'de', probability: 0.75 }],
+      ['final', { code: 'fr', probability: 0.75 }],
+    ]);
   });
 
   it('surfaces a recognition error from idle() and keeps working afterwards', async () => {
@@ -67,14 +81,14 @@ describe('TranscriptionScheduler', () => {
     const errors: unknown[] = [];
     const scheduler = new TranscriptionScheduler(async () => {
       if (fail) throw new Error('model crashed');
-      return 'ok';
+      return { text: 'ok' };
     }, (e) => void events.push(e), (e) => errors.push(e));
     scheduler.handle(final(0, 1));
     scheduler.handle(final(1, 1));
     await expect(scheduler.idle()).rejects.toThrow('model crashed');
     expect(errors).toHaveLength(1);
     fail = false;
-    const fresh = new TranscriptionScheduler(async () => 'ok', (e) => void events.push(e));
+    const fresh = new TranscriptionScheduler(async () => ({ text: 'ok' }), (e) => void events.push(e));
     fresh.handle(final(1, 1));
     await fresh.idle();
     expect(events).toHaveLength(1);

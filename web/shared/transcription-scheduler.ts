@@ -1,7 +1,7 @@
-import type { StreamSummary, TranscriptEvent } from './asr-protocol.ts';
+import type { Recognition, StreamSummary, TranscriptEvent } from './asr-protocol.ts';
 import type { FinalSegmentEvent, PartialSegmentEvent, SegmenterEvent } from './segmenter.ts';
 
-export type Recognise = (audio: Float32Array) => Promise<string>;
+export type Recognise = (audio: Float32Array) => Promise<Recognition>;
 
 const SAMPLE_RATE = 16_000;
 
@@ -68,7 +68,7 @@ export class TranscriptionScheduler {
 
   private async process(event: SegmenterEvent): Promise<void> {
     const started = this.now();
-    const text = await this.recognise(event.audio);
+    const { text, detectedLanguage } = await this.recognise(event.audio);
     const computeSeconds = (this.now() - started) / 1000;
     const audioSeconds = event.audio.length / SAMPLE_RATE;
     const endSample = event.type === 'final' ? event.endSample : event.startSample + event.audio.length;
@@ -86,6 +86,7 @@ export class TranscriptionScheduler {
       endSeconds: endSample / SAMPLE_RATE,
       overlapSeconds: event.overlapSamples / SAMPLE_RATE,
       realTimeFactor: audioSeconds > 0 ? computeSeconds / audioSeconds : 0,
+      ...(detectedLanguage ? { detectedLanguage } : {}),
     });
   }
 }

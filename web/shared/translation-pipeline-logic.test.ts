@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
 import { serverUnavailableReason, type DeviceState } from './placement-policy.ts';
 import type { ServerModel } from './translation-api.ts';
+import { DETECT_LANGUAGE } from './language-detection.ts';
 import { decideBatch, SegmentQueue, ServerHealth, translationNeeds } from './translation-pipeline-logic.ts';
 
 const NOW = 1_000_000;
@@ -80,6 +81,9 @@ describe('ServerHealth', () => {
     expect(reason(h)).toBeUndefined();
     expect(h.offers('de', 'en')).toBe(true);
     expect(h.offers('en', 'fr')).toBe(false);
+    // Before the spoken language is detected: any source into the target counts.
+    expect(h.offers(DETECT_LANGUAGE, 'en')).toBe(true);
+    expect(h.offers(DETECT_LANGUAGE, 'fr')).toBe(false);
     expect(h.backendLabel('sotto/nllb')).toBe('server CPU');
     h.recordProbe({ reachable: true, ready: true, models: [{ ...nllb, provider: 'cuda' }] });
     expect(h.backendLabel()).toBe('server GPU');
@@ -117,6 +121,14 @@ describe('SegmentQueue', () => {
     expect(queue.take(3, 6)).toEqual([segment(0, 'aaaa'), segment(1, 'bb')]);
     expect(queue.take(1, 6)).toEqual([segment(2, 'cc')]);
     expect(queue.take(3, 0)).toEqual([segment(3, 'd')]); // one segment always goes, however long
+  });
+
+  it('keeps each batch to one batch key (one source language), in order', () => {
+    const queue = new SegmentQueue<{ segmentId: number; text: string; language: string }>((s) => s.language);
+    ['de', 'de', 'fr', 'de'].forEach((language, segmentId) => queue.add({ segmentId, text: 'x', language }));
+    const batches = [queue.take(10, 100), queue.take(10, 100), queue.take(10, 100)].map((batch) => batch.map((s) => `${s.segmentId}${s.language}`));
+    expect(batches).toEqual([['0de', '1de'], ['2fr'], ['3de']]);
+    expect(queue.take(10, 100)).toEqual([]);
   });
 
   it('replaces a waiting segment that is finalised again', () => {

@@ -1,5 +1,6 @@
 import { downloadBytes, PRECISIONS, type TranslationModelEntry } from '../../models/manifest-schema.ts';
 import { placeStages, type DeviceState, type PlacementMode, type ServerState, type StageDecision, type StageNeeds } from './placement-policy.ts';
+import { DETECT_LANGUAGE } from './language-detection.ts';
 import type { ServerFailure, ServerModel, ServerProbe } from './translation-api.ts';
 import { choosePrecision } from './variant-choice.ts';
 
@@ -91,10 +92,11 @@ export class ServerHealth {
     if (this.ready && this.latencyMs !== undefined && this.latencyMs > this.options.maxLatencyMs) this.latencyMs = undefined;
   }
 
-  /** Whether the server translates this direction, as far as its model list and its answers tell. */
+  /** Whether the server translates this direction, as far as its model list and its answers tell; from a language yet to be detected: into target from anything. */
   offers(source: string, target: string): boolean {
     if (this.refused.has(directionKey(source, target))) return false;
-    return this.models === undefined || this.models.some((model) => model.directions.some((d) => d.source === source && d.target === target));
+    const fromSource = (from: string) => source === DETECT_LANGUAGE || from === source;
+    return this.models === undefined || this.models.some((model) => model.directions.some((d) => fromSource(d.source) && d.target === target));
   }
 
   /** "server GPU" or "server CPU" from the execution provider the server reports for the model. */
@@ -123,6 +125,9 @@ export interface QueuedSegment {
 export class SegmentQueue<T extends QueuedSegment> {
   private items: T[] = [];
 
+  /** `batchKey`: segments of one batch share it (their source language), so a batch is one request. */
+  constructor(private readonly batchKey: (item: T) => string = () => '') {}
+
   get length(): number {
     return this.items.length;
   }
@@ -134,12 +139,13 @@ export class SegmentQueue<T extends QueuedSegment> {
     this.items.splice(at < 0 ? this.items.length : at, 0, segment);
   }
 
-  /** The oldest segments, up to `maxSegments` and (unless the first alone is longer) `maxChars` characters. */
+  /** The oldest segments with the first one's batch key, up to `maxSegments` and (unless the first alone is longer) `maxChars` characters. */
   take(maxSegments: number, maxChars: number): T[] {
     let count = 0;
     let chars = 0;
+    const key = this.items[0] && this.batchKey(this.items[0]);
     for (const item of this.items) {
-      if (count > 0 && (count >= maxSegments || chars + item.text.length > maxChars)) break;
+      if (count > 0 && (count >= maxSegments || chars + item.text.length > maxChars || this.batchKey(item) !== key)) break;
       count += 1;
       chars += item.text.length;
     }

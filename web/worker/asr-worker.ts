@@ -1,10 +1,11 @@
 import * as Comlink from 'comlink';
 import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
-import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
+import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, Recognition, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
 import { SpeechSegmenter } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
+import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 
 const CLIP_CHUNK_SAMPLES = 16_000;
 
@@ -17,14 +18,14 @@ const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, mi
 
 class AsrWorker implements AsrWorkerApi {
   private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
-  private language: string | undefined;
+  private language: RecognitionLanguage = { language: 'en' };
   private stream: { segmenter: SpeechSegmenter; scheduler: TranscriptionScheduler } | undefined;
 
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     const started = performance.now();
     const { opened, execution, threads, fallbackReason } = await openWithFallback(request, onProgress, (choice) => this.create(request.modelId, choice));
     this.recogniser = opened;
-    this.language = request.language;
+    this.language = { language: request.language ?? 'en', ...(request.detectionCandidates ? { candidates: request.detectionCandidates } : {}) };
     await this.recognise(new Float32Array(CLIP_CHUNK_SAMPLES)); // warm-up: compiles kernels before the first real audio
     return {
       modelId: request.modelId,
@@ -39,10 +40,9 @@ class AsrWorker implements AsrWorkerApi {
     return pipeline('automatic-speech-recognition', modelId, { device: choice.backend, dtype: choice.precision });
   }
 
-  private async recognise(audio: Float32Array): Promise<string> {
+  private async recognise(audio: Float32Array): Promise<Recognition> {
     if (!this.recogniser) throw new Error('No speech recognition model is loaded');
-    const output = await this.recogniser(audio, { language: this.language ?? 'en', task: 'transcribe' });
-    return (Array.isArray(output) ? output[0]! : output).text;
+    return recogniseSpeech(this.recogniser, audio, this.language);
   }
 
   private begin(onEvent: TranscriptListener, onError: (error: unknown) => void, partials: boolean) {

@@ -1,0 +1,53 @@
+import { Tensor, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
+import type { Recognition } from '../shared/asr-protocol.ts';
+import { DETECT_LANGUAGE, pickLanguage } from '../shared/language-detection.ts';
+
+export interface RecognitionLanguage {
+  /** A Whisper language code, or DETECT_LANGUAGE. */
+  language: string;
+  /** The languages detection may pick; every language the model knows when absent. */
+  candidates?: readonly string[];
+}
+
+interface WhisperSettings {
+  decoder_start_token_id: number;
+  lang_to_id?: Record<string, number> | null;
+}
+
+type Model = AutomaticSpeechRecognitionPipeline['model'];
+
+/**
+ * transformers.js's Whisper drops `encoder_outputs` from generate()'s inputs (its forward_params leave it
+ * out, unlike its other encoder-decoder models), so detection and transcription would each run the
+ * encoder, the costliest step for a short segment. Listing it lets one encoder pass serve both.
+ */
+function reuseEncoderOutputs(model: Model): void {
+  if (!model.forward_params.includes('encoder_outputs')) model.forward_params.push('encoder_outputs');
+}
+
+const textOf = (output: { text: string } | { text: string }[]) => (Array.isArray(output) ? output[0]! : output).text;
+
+/** Transcribes 16 kHz mono audio in the given language, or detects the language first (one decoder step on the same encoder pass). */
+export async function recogniseSpeech(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array, { language, candidates }: RecognitionLanguage): Promise<Recognition> {
+  if (language !== DETECT_LANGUAGE) return { text: textOf(await recogniser(audio, { language, task: 'transcribe' })) };
+
+  const { model, processor } = recogniser;
+  const settings = model.generation_config as unknown as WhisperSettings | null;
+  if (!settings?.lang_to_id) throw new Error('This speech model knows one language only, so it cannot detect the spoken language');
+  reuseEncoderOutputs(model);
+  const { input_features } = (await processor(audio)) as { input_features: Tensor };
+  const { encoder_outputs } = (await model._prepare_encoder_decoder_kwargs_for_generation({
+    inputs_tensor: input_features,
+    model_inputs: { input_features },
+    model_input_name: 'input_features',
+    generation_config: settings,
+  })) as { encoder_outputs: Tensor };
+  const start = new Tensor('int64', BigInt64Array.of(BigInt(settings.decoder_start_token_id)), [1, 1]);
+  const { logits } = (await model.forward({ encoder_outputs, decoder_input_ids: start })) as { logits: Tensor };
+  const scores = logits.type === 'float32' ? logits : logits.to('float32');
+  const known = Object.keys(settings.lang_to_id).map((token) => token.slice(2, -2));
+  const detectedLanguage = pickLanguage(scores.data as Float32Array, settings.lang_to_id, candidates ?? known);
+  // The pipeline passes options on to generate(), which now takes the encoder pass above instead of running its own.
+  const options = { language: detectedLanguage.code, task: 'transcribe', encoder_outputs } as unknown as Parameters<AutomaticSpeechRecognitionPipeline['_call']>[1];
+  return { text: textOf(await recogniser(audio, options)), detectedLanguage };
+}
