@@ -8,7 +8,8 @@ import { ensureGeneratedModel, presentPrecisions, readModel, REAL_WEIGHTS_MODEL,
 import { buildBenchPage, startBenchServer } from './bench-server.ts';
 import { parseBenchOptions, usage, type BenchOptions } from './cli-options.ts';
 import { ConfigSession, type ConfigResult } from './config-session.ts';
-import { isSoftwareAdapter, machineInfo, type MachineInfo } from './machine-info.ts';
+import { isSoftwareAdapter } from '../web/shared/variant-choice.ts';
+import { machineInfo, type MachineInfo } from './machine-info.ts';
 import { markdownReport, markdownTables, ratios, summarise, werTable } from './report.ts';
 import { readSpeechClips, selectClips, type SpeechClip } from './speech-clips.ts';
 
@@ -24,7 +25,7 @@ const WER_SKIPPED = 'skipped: real weights not present (run npm run models:fetch
 
 function chooseConfigs(options: BenchOptions, machine: MachineInfo): { configs: BenchConfig[]; note?: string } {
   if (options.configs) return { configs: selectConfigs(options.configs) };
-  if (!isSoftwareAdapter(machine.webgpuAdapter) && machine.webgpuAdapter) return { configs: [...BENCH_CONFIGS] };
+  if (machine.webgpuAdapter && !isSoftwareAdapter(machine.webgpuAdapter)) return { configs: [...BENCH_CONFIGS] };
   const why = machine.webgpuAdapter ? `the WebGPU adapter is ${machine.webgpuAdapter.architecture || machine.webgpuAdapter.vendor}, a CPU emulation` : 'there is no WebGPU adapter';
   const note = `webgpu left out by default: ${why} (name it in --configs to measure it anyway; it takes minutes per recognition).`;
   return { configs: BENCH_CONFIGS.filter((c) => c.id !== 'webgpu'), note };
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
   const tables = markdownTables(rows, ratioRows);
   const settingsLine = [
     `Clips ${clips.map((c) => c.file).join(', ')}; streamed configurations get ${CHUNK_MS} ms chunks at ${options.speed}× real time; ${options.repeat} run(s) per clip, medians shown.`,
-    'wasm-1t / wasm-mt / webgpu: the app as a live recording (AsrBridge startStream/pushAudio/endStream → ASR worker: segmenter, scheduler, partials). wasm-mt-file: the app as an opened file (AsrBridge.transcribeClip). plain: a transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
+    'wasm-1t / wasm-mt / webgpu: the app as a live recording (AsrBridge startStream/pushAudio/endStream → ASR worker: segmenter, scheduler, partials). wasm-mt-file: the app as an opened file (AsrBridge.transcribeClip); wasm-mt-file-detect: the same with the spoken language detected per segment. plain: a transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
     ...(configNote ? [configNote] : []),
   ].join(' ');
 

@@ -1,3 +1,4 @@
+import { DETECT_LANGUAGE } from '../web/shared/language-detection.ts';
 import type { Engine } from './browser/bench-protocol.ts';
 
 export interface BenchConfig {
@@ -13,6 +14,7 @@ export const BENCH_CONFIGS: readonly BenchConfig[] = [
   { id: 'wasm-mt', label: "WASM, app's thread count, live stream", engine: { kind: 'sotto', backend: 'wasm', input: 'stream' }, webgpu: false },
   { id: 'webgpu', label: 'WebGPU, live stream', engine: { kind: 'sotto', backend: 'webgpu', input: 'stream' }, webgpu: true },
   { id: 'wasm-mt-file', label: "WASM, app's thread count, opened file", engine: { kind: 'sotto', backend: 'wasm', input: 'file' }, webgpu: false },
+  { id: 'wasm-mt-file-detect', label: "WASM, app's thread count, opened file, language detected", engine: { kind: 'sotto', backend: 'wasm', input: 'file', language: DETECT_LANGUAGE }, webgpu: false },
   { id: 'plain', label: 'plain pipeline (baseline)', engine: { kind: 'plain-pipeline' }, webgpu: false },
 ];
 

@@ -22,11 +22,6 @@ export interface MachineInfo {
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
 
-/** A software adapter computes on the CPU, so WebGPU numbers measure emulation, not a GPU. */
-export function isSoftwareAdapter(adapter: AdapterInfo | null): boolean {
-  return adapter !== null && /swiftshader|llvmpipe|lavapipe|software/i.test(`${adapter.architecture} ${adapter.vendor} ${adapter.description}`);
-}
-
 export async function machineInfo(benchUrl: string): Promise<MachineInfo> {
   const bench = await openBenchPage(benchUrl, true);
   try {

@@ -45,6 +45,7 @@ const RATIOS = [
   { name: 'CPU time: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'cpuPerAudioSecond' },
   { name: 'CPU time: ours, opened file / plain pipeline', numerator: 'wasm-mt-file', denominator: 'plain', metric: 'cpuPerAudioSecond' },
   { name: 'first text: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'firstTextSeconds' },
+  { name: 'RTF: opened file, language detected / given', numerator: 'wasm-mt-file-detect', denominator: 'wasm-mt-file', metric: 'rtf' },
 ] as const;
 
 function median(values: readonly (number | null)[]): number | null {

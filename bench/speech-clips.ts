@@ -40,3 +40,34 @@ export function selectClips(clips: readonly SpeechClip[], names: readonly string
     return clip;
   });
 }
+
+/** 16-bit PCM mono WAV → samples in [-1, 1), walking the RIFF chunks rather than assuming a 44-byte header. */
+export function readWav(path: string): { sampleRate: number; samples: Float32Array } {
+  const buffer = readFileSync(path);
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  const tag = (offset: number) => buffer.toString('ascii', offset, offset + 4);
+  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error(`${path} is not a RIFF/WAVE file`);
+  let format: { audioFormat: number; channels: number; sampleRate: number; bitsPerSample: number } | undefined;
+  for (let offset = 12; offset + 8 <= buffer.byteLength; ) {
+    const id = tag(offset);
+    const size = view.getUint32(offset + 4, true);
+    const body = offset + 8;
+    if (id === 'fmt ') {
+      format = {
+        audioFormat: view.getUint16(body, true),
+        channels: view.getUint16(body + 2, true),
+        sampleRate: view.getUint32(body + 4, true),
+        bitsPerSample: view.getUint16(body + 14, true),
+      };
+    } else if (id === 'data') {
+      if (!format || format.audioFormat !== 1 || format.channels !== 1 || format.bitsPerSample !== 16) {
+        throw new Error(`${path}: expected 16-bit PCM mono, got ${JSON.stringify(format)}`);
+      }
+      const count = Math.min(size, buffer.byteLength - body) >> 1;
+      const samples = Float32Array.from({ length: count }, (_, i) => view.getInt16(body + 2 * i, true) / 32768);
+      return { sampleRate: format.sampleRate, samples };
+    }
+    offset = body + size + (size % 2);
+  }
+  throw new Error(`${path} has no data chunk`);
+}

@@ -74,6 +74,14 @@ describe('WebAssembly backend', () => {
 });
 
 describe('WebGPU backend', () => {
+  it('?backend=auto picks WebAssembly when the only WebGPU adapter is a software one (SwiftShader)', async () => {
+    const browser = await launchForTest({ webgpu: true });
+    const app = await openApp(browser, harness.server, { query: '?backend=auto' });
+    expect(await app.page.evaluate("navigator.gpu.requestAdapter().then((adapter) => adapter && adapter.info.architecture + ' ' + adapter.info.vendor)")).toMatch(/swiftshader/i);
+    expect((await backendBadge(app.page)).backend).toBe('wasm');
+    expectNoProblems(app);
+  });
+
   it('?backend=webgpu runs the model on WebGPU and transcribes a file', async () => {
     const browser = await launchForTest({ webgpu: true });
     const app = await openApp(browser, harness.server, { query: '?backend=webgpu' });

@@ -110,7 +110,7 @@ async function loadSotto(spec: LoadSpec, engine: Extract<Engine, { kind: 'sotto'
       backend: engine.backend,
       availablePrecisions: spec.availablePrecisions,
       files: spec.files,
-      language: 'en',
+      language: engine.language ?? 'en',
       ...(engine.threads === undefined ? {} : { threads: engine.threads }),
     },
     () => {},

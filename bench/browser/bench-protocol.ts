@@ -7,7 +7,7 @@ import type { AsrBackend, LoadRequest } from '../../web/shared/asr-protocol.ts';
  * Our code (AsrBridge → ASR worker), fed as a live stream (startStream/pushAudio/endStream) or as an
  * opened file (transcribeClip); or whisper-web's way of calling a plain transformers.js pipeline.
  */
-export type Engine = { kind: 'sotto'; backend: AsrBackend; threads?: number; input: 'stream' | 'file' } | { kind: 'plain-pipeline' };
+export type Engine = { kind: 'sotto'; backend: AsrBackend; threads?: number; input: 'stream' | 'file'; /** Default 'en'; DETECT_LANGUAGE detects it. */ language?: string } | { kind: 'plain-pipeline' };
 
 /** The model as the app's load request names it; `availablePrecisions` only lists the variants present on disk. */
 export type ModelTarget = Pick<LoadRequest, 'modelId' | 'availablePrecisions' | 'files'>;

@@ -6,47 +6,16 @@ import { env, pipeline, type AutomaticSpeechRecognitionPipeline, type Tensor } f
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRECISIONS, filesFor, findModel, parseManifest, type GeneratedSource, type ModelEntry } from '../manifest-schema.ts';
+import { readWav, speechDir } from '../../bench/speech-clips.ts';
 import { whisperSharedFiles, whisperVariantFiles } from './whisper-model.ts';
 
 const MODEL_ID = 'sotto/whisper-tiny-random';
-const SPEECH_DIR = '/work/shared/data/speech';
 const manifest = parseManifest(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'manifest.json'), 'utf8')));
 const model: ModelEntry = findModel(manifest, MODEL_ID);
 const source = model.source as GeneratedSource;
 const precisions = PRECISIONS.filter((p) => model.variants[p]);
 
 const sha256 = (content: Uint8Array) => createHash('sha256').update(content).digest('hex');
-
-/** 16-bit PCM mono WAV → samples in [-1, 1), walking the RIFF chunks rather than assuming a 44-byte header. */
-function readWav(path: string): { sampleRate: number; samples: Float32Array } {
-  const buffer = readFileSync(path);
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  const tag = (offset: number) => buffer.toString('ascii', offset, offset + 4);
-  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new Error(`${path} is not a RIFF/WAVE file`);
-  let format: { audioFormat: number; channels: number; sampleRate: number; bitsPerSample: number } | undefined;
-  for (let offset = 12; offset + 8 <= buffer.byteLength; ) {
-    const id = tag(offset);
-    const size = view.getUint32(offset + 4, true);
-    const body = offset + 8;
-    if (id === 'fmt ') {
-      format = {
-        audioFormat: view.getUint16(body, true),
-        channels: view.getUint16(body + 2, true),
-        sampleRate: view.getUint32(body + 4, true),
-        bitsPerSample: view.getUint16(body + 14, true),
-      };
-    } else if (id === 'data') {
-      if (!format || format.audioFormat !== 1 || format.channels !== 1 || format.bitsPerSample !== 16) {
-        throw new Error(`${path}: expected 16-bit PCM mono, got ${JSON.stringify(format)}`);
-      }
-      const count = Math.min(size, buffer.byteLength - body) >> 1;
-      const samples = Float32Array.from({ length: count }, (_, i) => view.getInt16(body + 2 * i, true) / 32768);
-      return { sampleRate: format.sampleRate, samples };
-    }
-    offset = body + size + (size % 2);
-  }
-  throw new Error(`${path} has no data chunk`);
-}
 
 let modelsDir: string;
 const generated = new Map<string, Uint8Array>();
@@ -120,7 +89,7 @@ describe.each(precisions)('%s through the transformers.js pipeline', (dtype) => 
   const transcribe = (file: string) => results.get(file) ?? results.set(file, run(file)).get(file)!;
 
   async function run(file: string): Promise<{ text: string; textIds: number[] }> {
-    const { sampleRate, samples } = readWav(join(SPEECH_DIR, file));
+    const { sampleRate, samples } = readWav(join(speechDir, file));
     expect(sampleRate).toBe(16000);
     const { text } = (await transcriber(samples, { language: 'en', return_timestamps: false })) as { text: string };
     // The pipeline returns only text, and re-encoding text need not give back the same tokens: count the ids generate() emits.

@@ -1,3 +1,4 @@
+import { deviceCapabilities } from '../browser/device-capabilities.ts';
 import type { DeviceState } from '../shared/placement-policy.ts';
 
 /** The device's side of the placement decision, read when needed; onChange reports connectivity and battery changes. */
@@ -14,7 +15,6 @@ interface Battery extends EventTarget {
 
 /** Navigator fields that only some browsers have. */
 interface OptionalNavigator {
-  gpu?: { requestAdapter(): Promise<unknown> };
   deviceMemory?: number;
   getBattery?: () => Promise<Battery>;
 }
@@ -24,7 +24,8 @@ const LOW_BATTERY = 0.2;
 
 export function browserDeviceState(nav: Navigator = navigator, target: EventTarget = window): DeviceStateSource {
   const optional = nav as Navigator & OptionalNavigator;
-  const webgpu = optional.gpu ? optional.gpu.requestAdapter().then(Boolean, () => false) : Promise.resolve(false);
+  // A software adapter is no GPU to place work on.
+  const webgpu = deviceCapabilities(nav).then((gpu) => gpu.webgpuAdapter && !gpu.softwareAdapter, () => false);
   const battery = optional.getBattery ? optional.getBattery.call(nav).catch(() => undefined) : Promise.resolve(undefined);
   return {
     async read() {

@@ -1,23 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { chooseExecution, choosePrecision, wasmThreadCount } from './variant-choice.ts';
+import { chooseExecution, choosePrecision, isSoftwareAdapter, wasmThreadCount } from './variant-choice.ts';
 
 const all = ['fp32', 'fp16', 'q8', 'q4'] as const;
 
 describe('chooseExecution', () => {
   it('uses WebGPU with fp16 when the adapter has shader-f16', () => {
-    expect(chooseExecution('auto', { webgpuAdapter: true, shaderF16: true }, all)).toEqual({ backend: 'webgpu', precision: 'fp16' });
+    expect(chooseExecution('auto', { webgpuAdapter: true, softwareAdapter: false, shaderF16: true }, all)).toEqual({ backend: 'webgpu', precision: 'fp16' });
   });
   it('uses WebGPU with fp32 when the adapter lacks shader-f16', () => {
-    expect(chooseExecution('auto', { webgpuAdapter: true, shaderF16: false }, all)).toEqual({ backend: 'webgpu', precision: 'fp32' });
+    expect(chooseExecution('auto', { webgpuAdapter: true, softwareAdapter: false, shaderF16: false }, all)).toEqual({ backend: 'webgpu', precision: 'fp32' });
   });
   it('falls back to WASM with q8 without an adapter', () => {
-    expect(chooseExecution('auto', { webgpuAdapter: false, shaderF16: false }, all)).toEqual({ backend: 'wasm', precision: 'q8' });
+    expect(chooseExecution('auto', { webgpuAdapter: false, softwareAdapter: false, shaderF16: false }, all)).toEqual({ backend: 'wasm', precision: 'q8' });
   });
   it('honours an explicit WASM request on a WebGPU device', () => {
-    expect(chooseExecution('wasm', { webgpuAdapter: true, shaderF16: true }, all)).toEqual({ backend: 'wasm', precision: 'q8' });
+    expect(chooseExecution('wasm', { webgpuAdapter: true, softwareAdapter: false, shaderF16: true }, all)).toEqual({ backend: 'wasm', precision: 'q8' });
+  });
+  it('takes WASM on a software adapter unless WebGPU is asked for by name', () => {
+    const emulated = { webgpuAdapter: true, softwareAdapter: true, shaderF16: false };
+    expect(chooseExecution('auto', emulated, all)).toEqual({ backend: 'wasm', precision: 'q8' });
+    expect(chooseExecution('webgpu', emulated, all)).toEqual({ backend: 'webgpu', precision: 'fp32' });
   });
   it('refuses WebGPU without an adapter', () => {
-    expect(() => chooseExecution('webgpu', { webgpuAdapter: false, shaderF16: false }, all)).toThrow(/no WebGPU adapter/);
+    expect(() => chooseExecution('webgpu', { webgpuAdapter: false, softwareAdapter: false, shaderF16: false }, all)).toThrow(/no WebGPU adapter/);
+  });
+});
+
+describe('isSoftwareAdapter', () => {
+  const adapter = (fields: Partial<Parameters<typeof isSoftwareAdapter>[0]>) => ({ vendor: '', architecture: '', description: '', ...fields });
+  it('knows the CPU emulations by name, and any adapter that says it is a fallback', () => {
+    expect(isSoftwareAdapter(adapter({ vendor: 'google', architecture: 'swiftshader' }))).toBe(true);
+    expect(isSoftwareAdapter(adapter({ description: 'llvmpipe (LLVM 15.0.6, 256 bits)' }))).toBe(true);
+    expect(isSoftwareAdapter(adapter({ vendor: 'nvidia', isFallbackAdapter: true }))).toBe(true);
+  });
+  it('takes a hardware adapter as one', () => {
+    expect(isSoftwareAdapter(adapter({ vendor: 'nvidia', architecture: 'ada', description: 'NVIDIA H100' }))).toBe(false);
+    expect(isSoftwareAdapter(adapter({ vendor: 'apple', architecture: 'metal-3', isFallbackAdapter: false }))).toBe(false);
   });
 });
 

@@ -3,7 +3,22 @@ import type { AsrBackend } from './asr-protocol.ts';
 
 export interface DeviceCapabilities {
   webgpuAdapter: boolean;
+  /** The adapter computes on the CPU (SwiftShader, llvmpipe…): WebGPU only emulated, far slower than WASM. */
+  softwareAdapter: boolean;
   shaderF16: boolean;
+}
+
+/** What a WebGPU adapter says of itself (GPUAdapterInfo; isFallbackAdapter in newer browsers). */
+export interface AdapterIdentity {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter?: boolean;
+}
+
+/** A software adapter computes on the CPU, so WebGPU there only emulates a GPU. */
+export function isSoftwareAdapter(adapter: AdapterIdentity): boolean {
+  return adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(`${adapter.architecture} ${adapter.vendor} ${adapter.description}`);
 }
 
 export interface ExecutionChoice {
@@ -25,8 +40,9 @@ export function choosePrecision(backend: AsrBackend, shaderF16: boolean, availab
   return precision;
 }
 
+/** 'auto' takes WebGPU on a hardware adapter only; an explicit 'webgpu' runs on any adapter (to compare, or to test). */
 export function chooseExecution(requested: AsrBackend | 'auto', device: DeviceCapabilities, available: readonly Precision[]): ExecutionChoice {
-  const backend: AsrBackend = requested === 'auto' ? (device.webgpuAdapter ? 'webgpu' : 'wasm') : requested;
+  const backend: AsrBackend = requested === 'auto' ? (device.webgpuAdapter && !device.softwareAdapter ? 'webgpu' : 'wasm') : requested;
   if (backend === 'webgpu' && !device.webgpuAdapter) throw new Error('WebGPU was requested but this browser has no WebGPU adapter');
   return { backend, precision: choosePrecision(backend, device.shaderF16, available) };
 }

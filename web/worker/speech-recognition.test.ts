@@ -1,9 +1,13 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSpeechClips, readWav, speechDir } from '../../bench/speech-clips.ts';
+import { parseManifest } from '../../models/manifest-schema.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { recogniseSpeech } from './speech-recognition.ts';
 
+const modelsDir = join(import.meta.dirname, '..', '..', 'models');
 /** The tiny generated Whisper (npm test generates it first): random weights, so only the mechanics are checked, not which language wins. */
 const MODEL_ID = 'sotto/whisper-tiny-random';
 const CANDIDATES = ['en', 'de', 'fr', 'es', 'ja'];
@@ -21,7 +25,7 @@ describe('recogniseSpeech', () => {
   let encoderRuns = 0;
 
   beforeAll(async () => {
-    env.localModelPath = join(import.meta.dirname, '..', '..', 'models');
+    env.localModelPath = modelsDir;
     env.allowRemoteModels = false;
     recogniser = await pipeline('automatic-speech-recognition', MODEL_ID, { dtype: 'q8' });
     const encoder = (recogniser.model as unknown as { sessions: Record<string, { run: (...args: unknown[]) => Promise<unknown> }> }).sessions.model!;
@@ -71,3 +75,30 @@ describe('recogniseSpeech', () => {
     await expect(recogniseSpeech(englishOnly, signal(1), { language: DETECT_LANGUAGE, candidates: CANDIDATES })).rejects.toThrow(/knows one language only/);
   });
 });
+
+/** The first real (hub) Whisper in the manifest: present after `npm run models:fetch`. */
+const realWhisper = parseManifest(JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8'))).models.find(
+  (model) => model.task === 'automatic-speech-recognition' && model.source.type === 'hub',
+)!;
+const realWeights = existsSync(join(modelsDir, realWhisper.id, 'config.json'));
+const speechData = existsSync(join(speechDir, 'transcripts.tsv'));
+
+describe.skipIf(!realWeights || !speechData)(
+  `language detection quality on real speech (${!realWeights ? `skipped: ${realWhisper.id} not present, run npm run models:fetch` : !speechData ? `skipped: no speech data at ${speechDir}` : realWhisper.id})`,
+  () => {
+    it('names the language of every recording in the shared speech set among all the model knows', async () => {
+      env.localModelPath = modelsDir;
+      env.allowRemoteModels = false;
+      const real = await pipeline('automatic-speech-recognition', realWhisper.id, { dtype: 'q8' });
+      try {
+        for (const clip of readSpeechClips()) {
+          const { samples } = readWav(clip.path);
+          const { detectedLanguage } = await recogniseSpeech(real, samples.subarray(0, 30 * 16_000), { language: DETECT_LANGUAGE });
+          expect(detectedLanguage?.code, clip.file).toBe(clip.language);
+        }
+      } finally {
+        await real.dispose();
+      }
+    }, 300_000);
+  },
+);
