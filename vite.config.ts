@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
+import { precompress } from './scripts/precompress-plugin.ts';
 import { serviceWorker } from './scripts/service-worker-plugin.ts';
 
 const require = createRequire(import.meta.url);
@@ -42,7 +43,7 @@ export default defineConfig({
   publicDir: '../public',
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2048 },
   worker: { format: 'es' },
-  plugins: [ortRuntimeFiles(), serviceWorker(fileURLToPath(new URL('web/sw/service-worker.ts', import.meta.url)))],
+  plugins: [ortRuntimeFiles(), serviceWorker(fileURLToPath(new URL('web/sw/service-worker.ts', import.meta.url))), precompress()],
   define: { __ORT_BASE__: JSON.stringify(ORT_BASE) },
   // `npm run dev` serves the page with hot reload; models and the API come from `npm start` on 8080.
   server: { headers: isolationHeaders, proxy: { '/models': 'http://127.0.0.1:8080', '/api': 'http://127.0.0.1:8080' } },

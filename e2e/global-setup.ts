@@ -32,7 +32,8 @@ export default function setup(project: TestProject): () => void {
 
   const workDir = mkdtempSync(join(tmpdir(), 'sotto-e2e-'));
   const distDir = join(workDir, 'dist');
-  cpSync(join(repoRoot, 'dist'), distDir, { recursive: true });
+  // Timestamps kept: the server serves a precompressed sibling only when it is not older than its file.
+  cpSync(join(repoRoot, 'dist'), distDir, { recursive: true, preserveTimestamps: true });
   const fixturesDir = join(workDir, 'audio');
   mkdirSync(fixturesDir);
   project.provide('distDir', distDir);

@@ -31,7 +31,7 @@ interface InPage {
 async function serveCopy(): Promise<{ server: RunningServer; distDir: string; workDir: string }> {
   const workDir = mkdtempSync(join(tmpdir(), 'sotto-pwa-'));
   const distDir = join(workDir, 'dist');
-  cpSync(inject('distDir'), distDir, { recursive: true });
+  cpSync(inject('distDir'), distDir, { recursive: true, preserveTimestamps: true });
   const server = await startServer({ SOTTO_DIST_DIR: distDir });
   onTestFinished(async () => {
     await server.stop();

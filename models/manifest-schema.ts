@@ -227,10 +227,15 @@ export function translationDirections(model: ModelEntry): TranslationDirection[]
   return model.languages.flatMap((source) => model.languages.filter((target) => target !== source).map((target) => ({ source, target })));
 }
 
-export function supportsDirection(model: ModelEntry, source: string, target: string): boolean {
-  if (!isTranslationModel(model) || source === target) return false;
+/** Whether a model's directions (a list, or any-to-any among its languages) include source → target. */
+export function includesDirection(model: Pick<TranslationModelEntry, 'languages' | 'directions'>, source: string, target: string): boolean {
+  if (source === target) return false;
   if (model.directions === 'any-to-any') return model.languages.includes(source) && model.languages.includes(target);
   return model.directions.some((d) => d.source === source && d.target === target);
+}
+
+export function supportsDirection(model: ModelEntry, source: string, target: string): boolean {
+  return isTranslationModel(model) && includesDirection(model, source, target);
 }
 
 /** The code a model itself uses for an ISO 639 language: "eng_Latn" for "en" in NLLB, the ISO code where it has no codes of its own. */

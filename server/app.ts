@@ -80,6 +80,7 @@ export function createApp(
         prefix: '',
         index: 'index.html',
         spaFallback: true,
+        precompressed: true,
         cacheControl: distCacheControl,
         onMissingIndex: (c) =>
           problem(c, 503, 'App Not Built', 'The web app has not been built yet. Run `npm run build`, then reload.'),

@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.ts';
@@ -50,6 +51,7 @@ describe('contentTypeFor', () => {
 
 describe('over real HTTP', () => {
   const bigSize = 8 * 1024 * 1024 + 3;
+  const script = 'console.log("precompressed");\n'.repeat(200);
   let tmp: string;
   let server: ServerType;
   let port: number;
@@ -61,6 +63,13 @@ describe('over real HTTP', () => {
     await writeFile(path.join(dist, 'index.html'), '<!doctype html>');
     await writeFile(path.join(dist, 'ort/big.wasm'), new Uint8Array(bigSize).fill(7));
     await writeFile(path.join(tmp, 'secret'), 'TOP SECRET');
+    await writeFile(path.join(dist, 'app.js'), script);
+    await writeFile(path.join(dist, 'app.js.br'), brotliCompressSync(script));
+    await writeFile(path.join(dist, 'app.js.gz'), gzipSync(script));
+    // A sibling older than its file is a leftover of an earlier build.
+    await writeFile(path.join(dist, 'stale.js'), script);
+    await writeFile(path.join(dist, 'stale.js.gz'), gzipSync('old'));
+    await utimes(path.join(dist, 'stale.js.gz'), new Date(2020, 0, 1), new Date(2020, 0, 1));
     const app = createApp(loadConfig({ SOTTO_DIST_DIR: dist, SOTTO_MODELS_DIR: path.join(tmp, 'models') }));
     await new Promise<void>((resolve) => {
       server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
@@ -100,6 +109,31 @@ describe('over real HTTP', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Length')).toBe(String(bigSize));
     expect((await res.arrayBuffer()).byteLength).toBe(0);
+  });
+
+  it.each([
+    ['gzip, deflate, br', 'br'],
+    ['gzip, deflate', 'gzip'],
+    ['identity', null],
+  ] as const)('with Accept-Encoding %j serves the %s sibling of a built file, as the file would read', async (accept, encoding) => {
+    const res = await fetch(`http://127.0.0.1:${port}/app.js`, { headers: { 'Accept-Encoding': accept } });
+    expect(res.headers.get('Content-Encoding')).toBe(encoding);
+    expect(res.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
+    expect(res.headers.get('Vary')).toBe('Accept-Encoding');
+    expect(Number(res.headers.get('Content-Length'))).toBe(encoding === 'br' ? brotliCompressSync(script).length : encoding === 'gzip' ? gzipSync(script).length : script.length);
+    expect(await res.text()).toBe(script);
+  });
+
+  it('ignores a precompressed sibling older than its file, and revalidates per encoding', async () => {
+    const stale = await fetch(`http://127.0.0.1:${port}/stale.js`, { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(stale.headers.get('Content-Encoding')).toBeNull();
+    expect(await stale.text()).toBe(script);
+    const brotli = await fetch(`http://127.0.0.1:${port}/app.js`, { headers: { 'Accept-Encoding': 'br' } });
+    const etag = brotli.headers.get('ETag')!;
+    const again = await fetch(`http://127.0.0.1:${port}/app.js`, { headers: { 'Accept-Encoding': 'br', 'If-None-Match': etag } });
+    expect(again.status).toBe(304);
+    const other = await fetch(`http://127.0.0.1:${port}/app.js`, { headers: { 'Accept-Encoding': 'gzip', 'If-None-Match': etag } });
+    expect(other.status).toBe(200);
   });
 
   it.each(['/models/../secret', '/models/../../secret', '/%2e%2e/secret', '/models/..%2fsecret', '/..\\secret'])(

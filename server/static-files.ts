@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Context, MiddlewareHandler } from 'hono';
+import { acceptedEncodings, isCompressible, PRECOMPRESSED } from './content-encoding.ts';
 import { problem } from './problem.ts';
 
 export interface StaticFilesOptions {
@@ -18,6 +19,8 @@ export interface StaticFilesOptions {
   spaFallback?: boolean;
   /** Response when `index` should be served but does not exist. Defaults to falling through. */
   onMissingIndex?: (c: Context) => Response;
+  /** Serve a file's `.br` / `.gz` sibling (written by the build) to clients that accept it. */
+  precompressed?: boolean;
 }
 
 const contentTypes: Readonly<Record<string, string>> = {
@@ -94,20 +97,42 @@ function isNotModified(c: Context, etag: string, stats: Stats): boolean {
   return !Number.isNaN(since) && Math.floor(stats.mtimeMs / 1000) * 1000 <= since;
 }
 
-function sendFile(c: Context, file: string, stats: Stats, cacheControl: string): Response {
-  const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+interface Representation {
+  file: string;
+  stats: Stats;
+  encoding?: string;
+}
+
+/** The best precompressed sibling the client accepts; one older than the file itself (a stale build's) is ignored. */
+async function precompressedSibling(c: Context, file: string, stats: Stats): Promise<Representation | undefined> {
+  const accepted = acceptedEncodings(c.req.header('Accept-Encoding'));
+  for (const { encoding, suffix } of PRECOMPRESSED) {
+    if (!accepted.includes(encoding)) continue;
+    const sibling = await statFile(file + suffix);
+    if (sibling && sibling.mtimeMs >= stats.mtimeMs) return { file: file + suffix, stats: sibling, encoding };
+  }
+  return undefined;
+}
+
+async function sendFile(c: Context, file: string, stats: Stats, cacheControl: string, precompressed = false): Promise<Response> {
+  const negotiated = precompressed && isCompressible(file);
+  const sent: Representation = (negotiated ? await precompressedSibling(c, file, stats) : undefined) ?? { file, stats };
+  const tag = `${sent.stats.size.toString(16)}-${Math.floor(sent.stats.mtimeMs).toString(16)}${sent.encoding ? `-${sent.encoding}` : ''}`;
+  const etag = `W/"${tag}"`;
   const headers: Record<string, string> = {
     'Cache-Control': cacheControl,
     ETag: etag,
     'Last-Modified': stats.mtime.toUTCString(),
+    ...(negotiated ? { Vary: 'Accept-Encoding' } : {}),
   };
   if (isNotModified(c, etag, stats)) return c.body(null, 304, headers);
 
   headers['Content-Type'] = contentTypeFor(file);
-  headers['Content-Length'] = String(stats.size);
+  headers['Content-Length'] = String(sent.stats.size);
+  if (sent.encoding) headers['Content-Encoding'] = sent.encoding;
   if (c.req.method === 'HEAD') return c.body(null, 200, headers);
   // Streamed so that model and wasm files (tens of MB) are never held in memory.
-  const body = Readable.toWeb(createReadStream(file));
+  const body = Readable.toWeb(createReadStream(sent.file));
   return c.body(body, 200, headers);
 }
 
@@ -119,7 +144,7 @@ export function staticFiles(options: StaticFilesOptions): MiddlewareHandler {
     if (options.index === undefined) return next();
     const file = path.join(root, options.index);
     const stats = await statFile(file);
-    if (stats) return sendFile(c, file, stats, options.cacheControl(options.index));
+    if (stats) return sendFile(c, file, stats, options.cacheControl(options.index), options.precompressed);
     if (options.onMissingIndex) return options.onMissingIndex(c);
     return next();
   };
@@ -140,7 +165,7 @@ export function staticFiles(options: StaticFilesOptions): MiddlewareHandler {
       return problem(c, 400, 'Bad Request', 'The request path is not valid.');
     }
     const stats = await statFile(file);
-    if (stats) return sendFile(c, file, stats, options.cacheControl(parsed.segments.join('/')));
+    if (stats) return sendFile(c, file, stats, options.cacheControl(parsed.segments.join('/')), options.precompressed);
 
     if (options.spaFallback && (c.req.header('Accept') ?? '').includes('text/html')) return serveIndex(c, next);
     return next();

@@ -1,3 +1,4 @@
+import './zod-config.ts';
 import { startApp } from './client/app.ts';
 import { createTranslationPipeline } from './client/translation-pipeline.ts';
 

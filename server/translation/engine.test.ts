@@ -143,7 +143,7 @@ describe('TranslationEngine', () => {
     await e.translate(request(['x']));
     expect(e.models()).toEqual([
       expect.objectContaining({ id: 'sotto/marian', status: 'ready', provider: 'cpu', precision: 'q8', memoryBytes: 100 }),
-      expect.objectContaining({ id: 'sotto/nllb', status: 'unloaded', directions: expect.arrayContaining([{ source: 'fr', target: 'en' }]) }),
+      expect.objectContaining({ id: 'sotto/nllb', status: 'unloaded', languages: ['en', 'de', 'fr'], directions: 'any-to-any' }),
     ]);
     expect(e.languages()).toEqual([
       { code: 'de', targets: ['en', 'fr'] },

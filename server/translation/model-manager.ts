@@ -1,4 +1,4 @@
-import { modelLanguageCode, supportsDirection, type Precision, type TranslationDirection } from '../../models/manifest-schema.ts';
+import { modelLanguageCode, supportsDirection, type Precision } from '../../models/manifest-schema.ts';
 import { TranslationError } from './errors.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { Catalog, CatalogModel } from './model-catalog.ts';
@@ -23,7 +23,8 @@ export interface ModelInfo {
   version: string;
   architecture: CatalogModel['entry']['architecture'];
   languages: string[];
-  directions: TranslationDirection[];
+  /** As the manifest says it: a list, or 'any-to-any' among `languages` (18,090 pairs for NLLB's 135 languages, written out). */
+  directions: CatalogModel['entry']['directions'];
   status: ModelStatus;
   provider?: Provider;
   precision?: Precision;
@@ -173,7 +174,7 @@ export class ModelManager {
         version: model.version,
         architecture: model.entry.architecture,
         languages: model.entry.languages,
-        directions: model.directions,
+        directions: model.entry.directions,
         status: state.status,
         ...(loaded && { provider: loaded.provider, precision: loaded.precision, memoryBytes: this.#bytes(model, loaded.precision) }),
         ...(state.status === 'failed' && { error: state.error }),

@@ -24,7 +24,7 @@ const healthyProbe: ServerProbe = {
   reachable: true,
   ready: true,
   latencyMs: 5,
-  models: [{ id: 'sotto/nllb', status: 'ready', provider: 'cpu', directions: [{ source: 'en', target: 'de' }, { source: 'en', target: 'fr' }] }],
+  models: [{ id: 'sotto/nllb', status: 'ready', provider: 'cpu', languages: ['en', 'de', 'fr'], directions: [{ source: 'en', target: 'de' }, { source: 'en', target: 'fr' }] }],
 };
 const settings: SessionSettings = { sourceLanguage: 'en', targetLanguage: 'de', mode: 'prefer-server' };
 const traffic = { bytesSent: 100, bytesReceived: 200, requests: 1 };

@@ -46,7 +46,9 @@ export const modelsResponseSchema = z.object({
       status: z.string(),
       /** The ONNX Runtime execution provider, once loaded: "cuda", "webgpu" or "cpu". */
       provider: z.string().optional(),
-      directions: z.array(z.object({ source: z.string(), target: z.string() })),
+      languages: z.array(z.string()),
+      /** A list, or 'any-to-any' among `languages`. */
+      directions: z.union([z.literal('any-to-any'), z.array(z.object({ source: z.string(), target: z.string() }))]),
     }),
   ),
 });

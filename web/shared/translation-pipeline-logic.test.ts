@@ -7,7 +7,7 @@ import { decideBatch, SegmentQueue, ServerHealth, translationNeeds } from './tra
 
 const NOW = 1_000_000;
 const device: DeviceState = { webgpu: false, deviceMemoryGiB: 8, hardwareConcurrency: 8, batterySaver: false, storageAvailableBytes: 10e9, online: true };
-const nllb: ServerModel = { id: 'sotto/nllb', status: 'ready', provider: 'cpu', directions: [{ source: 'en', target: 'de' }, { source: 'de', target: 'en' }] };
+const nllb: ServerModel = { id: 'sotto/nllb', status: 'ready', provider: 'cpu', languages: ['en', 'de'], directions: [{ source: 'en', target: 'de' }, { source: 'de', target: 'en' }] };
 const opus: TranslationModelEntry = {
   id: 'sotto/opus',
   task: 'translation',
@@ -84,6 +84,8 @@ describe('ServerHealth', () => {
     // Before the spoken language is detected: any source into the target counts.
     expect(h.offers(DETECT_LANGUAGE, 'en')).toBe(true);
     expect(h.offers(DETECT_LANGUAGE, 'fr')).toBe(false);
+    h.recordProbe({ reachable: true, ready: true, models: [{ ...nllb, languages: ['en', 'fr', 'ja'], directions: 'any-to-any' }] });
+    expect([h.offers('ja', 'fr'), h.offers('fr', 'fr'), h.offers('de', 'fr'), h.offers(DETECT_LANGUAGE, 'ja')]).toEqual([true, false, false, true]);
     expect(h.backendLabel('sotto/nllb')).toBe('server CPU');
     h.recordProbe({ reachable: true, ready: true, models: [{ ...nllb, provider: 'cuda' }] });
     expect(h.backendLabel()).toBe('server GPU');

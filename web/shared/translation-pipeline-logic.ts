@@ -1,4 +1,4 @@
-import { downloadBytes, PRECISIONS, type TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { downloadBytes, includesDirection, PRECISIONS, type TranslationModelEntry } from '../../models/manifest-schema.ts';
 import { placeStages, type DeviceState, type PlacementMode, type ServerState, type StageDecision, type StageNeeds } from './placement-policy.ts';
 import { DETECT_LANGUAGE } from './language-detection.ts';
 import type { ServerFailure, ServerModel, ServerProbe } from './translation-api.ts';
@@ -95,8 +95,8 @@ export class ServerHealth {
   /** Whether the server translates this direction, as far as its model list and its answers tell; from a language yet to be detected: into target from anything. */
   offers(source: string, target: string): boolean {
     if (this.refused.has(directionKey(source, target))) return false;
-    const fromSource = (from: string) => source === DETECT_LANGUAGE || from === source;
-    return this.models === undefined || this.models.some((model) => model.directions.some((d) => fromSource(d.source) && d.target === target));
+    const offersFrom = (model: ServerModel) => (source === DETECT_LANGUAGE ? model.languages.some((from) => includesDirection(model, from, target)) : includesDirection(model, source, target));
+    return this.models === undefined || this.models.some(offersFrom);
   }
 
   /** "server GPU" or "server CPU" from the execution provider the server reports for the model. */
