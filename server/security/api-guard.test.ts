@@ -139,6 +139,17 @@ describe('rate limits and quotas', () => {
     expect((await from('10.0.0.2')).status).toBe(200);
   });
 
+  it('behind SOTTO_TRUSTED_PROXIES proxies, limits per the address X-Forwarded-For names, not per proxy', async () => {
+    const behindIngress = (env: Record<string, string>) => securedApp({ SOTTO_ANON_RATE_PER_MINUTE: '1', ...env }).app;
+    const send = (app: ReturnType<typeof behindIngress>, client: string) =>
+      app.request('/v1/translate', postJson(translateBody, { 'X-Forwarded-For': client }), fromAddress('10.0.0.254'));
+    const trusted = behindIngress({ SOTTO_TRUSTED_PROXIES: '1' });
+    expect([(await send(trusted, '203.0.113.1')).status, (await send(trusted, '203.0.113.2')).status, (await send(trusted, '203.0.113.1')).status]).toEqual([200, 200, 429]);
+    // Untrusted, the header is the client's word: everyone behind the proxy shares its bucket.
+    const untrusted = behindIngress({});
+    expect([(await send(untrusted, '203.0.113.1')).status, (await send(untrusted, '203.0.113.2')).status]).toEqual([200, 429]);
+  });
+
   it('brakes an address that keeps presenting unknown keys', async () => {
     const { app } = securedApp();
     for (let i = 0; i < 30; i++) await expectProblem(await app.request('/v1/models', { headers: bearer(`guess-${i}`) }, fromAddress('10.0.0.9')), 401);

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { ErrorResponder } from '../v1/error-responses.ts';
 import { ApiKeyStore, presentedKey, type Verification } from './api-keys.ts';
+import { clientAddressFrom } from './client-address.ts';
 import { RateLimiter, setRateLimitHeaders, tooManyRequests, UsageMeter, type Take } from './rate-limit.ts';
 import type { ApiKeyEntry, SecuritySettings } from './settings.ts';
 
@@ -17,6 +18,8 @@ declare module 'hono' {
     apiKeyId: string | undefined;
     /** Set by apiGuard: counts segments against the caller's daily quota, or says why they do not fit. */
     segmentQuota: ((segments: number) => QuotaRefusal | undefined) | undefined;
+    /** Set by apiGuard: the client's address, through the trusted proxies. */
+    clientAddress: string | undefined;
   }
 }
 
@@ -46,16 +49,16 @@ export function createSecurity(settings: SecuritySettings, now: () => number = D
   };
 }
 
-/** The peer's address from @hono/node-server; behind a proxy that is the proxy. */
-function clientAddress(c: Context): string {
-  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
-  return incoming?.socket.remoteAddress ?? 'unknown';
+/** The client's address: the peer's from @hono/node-server, or through SOTTO_TRUSTED_PROXIES proxies the one X-Forwarded-For names. */
+function clientAddress(c: Context, security: Security): string {
+  const peer = (c.env as Partial<HttpBindings> | undefined)?.incoming?.socket.remoteAddress ?? 'unknown';
+  return clientAddressFrom(peer, c.req.header('X-Forwarded-For'), security.settings.trustedProxyHops);
 }
 
 /** Who a request comes from, for sticky canary routing: its API key after apiGuard, else its address. */
 export function stickyClient(c: Context): string {
   const id = c.get('apiKeyId');
-  return id === undefined ? `address:${clientAddress(c)}` : `key:${id}`;
+  return id === undefined ? `address:${c.get('clientAddress') ?? 'unknown'}` : `key:${id}`;
 }
 
 /** Runs `check` (a key verification that missed the cache) if this address has checks left; else a 429. */
@@ -65,7 +68,7 @@ export async function throttledKeyCheck<T>(
   respond: ErrorResponder,
   check: () => Promise<T>,
 ): Promise<{ result: T } | { refused: Response }> {
-  const take = security.keyChecks.take(clientAddress(c), keyChecksPerMinute, security.now());
+  const take = security.keyChecks.take(clientAddress(c, security), keyChecksPerMinute, security.now());
   if (take.allowed) return { result: await check() };
   const detail = `too many unrecognised keys from this address; at most ${keyChecksPerMinute} a minute are checked`;
   return { refused: tooManyRequests(c, respond, take.retryAfterSeconds, detail) };
@@ -94,6 +97,8 @@ export interface ApiGuardOptions {
 export function apiGuard(security: Security, respond: ErrorResponder, options: ApiGuardOptions = {}) {
   return createMiddleware(async function apiGuardMiddleware(c, next) {
     const { auth, anonRatePerMinute } = security.settings;
+    const address = clientAddress(c, security);
+    c.set('clientAddress', address);
     const keyed = auth !== 'off' && !options.keyless;
     const key = keyed ? (presentedKey(c) ?? (await options.bodyKey?.(c))) : undefined;
     let entry: ApiKeyEntry | undefined;
@@ -116,7 +121,7 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
     const now = security.now();
     let take: Take | undefined;
     if (entry?.rateLimitPerMinute) take = security.keyRates.take(entry.id, entry.rateLimitPerMinute, now);
-    else if (!entry && anonRatePerMinute > 0) take = security.anonymousRates.take(clientAddress(c), anonRatePerMinute, now);
+    else if (!entry && anonRatePerMinute > 0) take = security.anonymousRates.take(address, anonRatePerMinute, now);
     if (take && !take.allowed) {
       setRateLimitHeaders(c, take);
       const who = entry ? `for key ${entry.id}` : 'for requests without an API key from this address';

@@ -19,7 +19,7 @@ function problems(env: Record<string, string>, readFile = noFiles): string {
 
 describe('parseSecuritySettings', () => {
   it('turns auth off when no keys are configured, so the app works out of the box', () => {
-    expect(settings(parseSecuritySettings({}, noFiles))).toEqual({ auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600 });
+    expect(settings(parseSecuritySettings({}, noFiles))).toEqual({ auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600, trustedProxyHops: 0 });
   });
 
   it('requires keys once some are configured, and reads limits, revocations and the admin hash', () => {
@@ -42,10 +42,12 @@ describe('parseSecuritySettings', () => {
     expect(parsed.keys.map((k) => `${k.id}:${k.source}`)).toEqual(['erin:file', 'alice:env', 'bob:env', 'carol:env', 'dave:env']);
   });
 
-  it('reads CORS origins and the anonymous rate', () => {
-    const parsed = settings(parseSecuritySettings({ SOTTO_CORS_ORIGINS: 'https://a.example, http://localhost:5173/', SOTTO_ANON_RATE_PER_MINUTE: '0' }, noFiles));
+  it('reads CORS origins, the anonymous rate and the trusted proxies', () => {
+    const env = { SOTTO_CORS_ORIGINS: 'https://a.example, http://localhost:5173/', SOTTO_ANON_RATE_PER_MINUTE: '0', SOTTO_TRUSTED_PROXIES: '2' };
+    const parsed = settings(parseSecuritySettings(env, noFiles));
     expect(parsed.corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
     expect(parsed.anonRatePerMinute).toBe(0);
+    expect(parsed.trustedProxyHops).toBe(2);
   });
 
   it.each([
@@ -64,6 +66,7 @@ describe('parseSecuritySettings', () => {
     [{ SOTTO_CORS_ORIGINS: '*' }, 'SOTTO_CORS_ORIGINS: "*" is not an origin'],
     [{ SOTTO_CORS_ORIGINS: 'https://a.example/app' }, '"https://a.example/app" is not an origin'],
     [{ SOTTO_ANON_RATE_PER_MINUTE: 'lots' }, 'SOTTO_ANON_RATE_PER_MINUTE="lots": must be a whole number (0: no limit)'],
+    [{ SOTTO_TRUSTED_PROXIES: 'true' }, 'SOTTO_TRUSTED_PROXIES="true": must be the number of proxies in front of the server, 0 to 9'],
   ])('rejects %o readably', (env, message) => {
     expect(problems(env)).toContain(message);
   });

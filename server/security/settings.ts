@@ -27,6 +27,8 @@ export interface SecuritySettings {
   corsOrigins: string[];
   /** Per client address, for requests without a key; 0: no limit. */
   anonRatePerMinute: number;
+  /** Proxies in front of the server that append to X-Forwarded-For (0: the peer is the client). */
+  trustedProxyHops: number;
 }
 
 export const securityEnvNames = {
@@ -36,6 +38,7 @@ export const securityEnvNames = {
   adminKeyHash: 'SOTTO_ADMIN_KEY_HASH',
   corsOrigins: 'SOTTO_CORS_ORIGINS',
   anonRatePerMinute: 'SOTTO_ANON_RATE_PER_MINUTE',
+  trustedProxies: 'SOTTO_TRUSTED_PROXIES',
 } as const;
 
 const defaultAnonRatePerMinute = 600;
@@ -142,7 +145,11 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
   const rate = /^\d{1,9}$/.test(rateText) ? Number(rateText) : undefined;
   if (rate === undefined) report(`${securityEnvNames.anonRatePerMinute}=${JSON.stringify(rateText)}`, 'must be a whole number (0: no limit)');
 
-  if (problems.length > 0 || !auth.success || !origins.success || rate === undefined) return { ok: false, problems };
+  const hopsText = env[securityEnvNames.trustedProxies] || '0';
+  const hops = /^\d$/.test(hopsText) ? Number(hopsText) : undefined;
+  if (hops === undefined) report(`${securityEnvNames.trustedProxies}=${JSON.stringify(hopsText)}`, 'must be the number of proxies in front of the server, 0 to 9');
+
+  if (problems.length > 0 || !auth.success || !origins.success || rate === undefined || hops === undefined) return { ok: false, problems };
   return {
     ok: true,
     settings: {
@@ -152,6 +159,7 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
       ...(adminKeyHash ? { adminKeyHash } : {}),
       corsOrigins: origins.data,
       anonRatePerMinute: rate,
+      trustedProxyHops: hops,
     },
   };
 }
