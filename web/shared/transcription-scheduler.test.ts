@@ -9,6 +9,7 @@ const final = (segmentId: number, marker: number, overlapSamples = 0): Segmenter
   type: 'final', segmentId, audio: audio(2, marker), startSample: segmentId * 32_000, endSample: (segmentId + 1) * 32_000, overlapSamples,
 });
 
+/** Partials unpaced (share 1), so these tests see the dropping of stale ones alone. */
 function setup(delayMs = 5) {
   const events: TranscriptEvent[] = [];
   const recognised: number[] = [];
@@ -16,7 +17,7 @@ function setup(delayMs = 5) {
     recognised.push(samples[0]!);
     await new Promise((r) => setTimeout(r, delayMs));
     return { text: ` text ${samples[0]} ` };
-  }, (e) => void events.push(e));
+  }, (e) => void events.push(e), undefined, { partialShare: 1 });
   return { scheduler, events, recognised };
 }
 
@@ -39,6 +40,16 @@ describe('TranscriptionScheduler', () => {
     expect(recognised).toEqual([1, 3]);
   });
 
+  it('recognises a final handled in the same task as a drain that ended at once (on a stale partial)', async () => {
+    const { scheduler, events } = setup(0);
+    scheduler.handle(final(0, 1));
+    await scheduler.idle();
+    scheduler.handle(partial(0, 2)); // stale: its segment is final, so the drain ends at once
+    scheduler.handle(final(1, 3));
+    await scheduler.idle();
+    expect(events.filter((e) => e.type === 'final').map((e) => e.text)).toEqual(['text 1', 'text 3']);
+  });
+
   it('skips partials of a segment that is already final', async () => {
     const { scheduler, events } = setup(20);
     scheduler.handle(final(0, 1));
@@ -54,12 +65,81 @@ describe('TranscriptionScheduler', () => {
     const scheduler = new TranscriptionScheduler(async () => {
       clock += 500;
       return { text: 'x' };
-    }, (e) => void events.push(e), undefined, () => clock);
+    }, (e) => void events.push(e), undefined, { now: () => clock });
     scheduler.handle(final(1, 1, 16_000));
     const summary = await scheduler.idle();
     expect(events[0]).toMatchObject({ startSeconds: 2, endSeconds: 4, overlapSeconds: 1, realTimeFactor: 0.25 });
     expect(summary).toEqual({ audioSeconds: 1, computeSeconds: 0.5, segments: 1 });
     expect(events[0]).not.toHaveProperty('detectedLanguage');
+  });
+
+  describe('pacing partials', () => {
+    /** A clock and timers the test moves by hand; each recognition takes `costMs` of that clock. */
+    function paced(costMs: number) {
+      let clock = 0;
+      const timers: { at: number; wake: () => void }[] = [];
+      const events: TranscriptEvent[] = [];
+      const scheduler = new TranscriptionScheduler(
+        async (samples) => {
+          clock += costMs;
+          return { text: `t${samples[0]}` };
+        },
+        (e) => void events.push(e),
+        undefined,
+        {
+          partialShare: 0.5,
+          now: () => clock,
+          schedule: (wake, ms) => {
+            const timer = { at: clock + ms, wake };
+            timers.push(timer);
+            return () => timers.splice(timers.indexOf(timer), 1);
+          },
+        },
+      );
+      const advance = async (ms: number) => {
+        clock += ms;
+        for (const due of timers.filter((t) => t.at <= clock)) {
+          timers.splice(timers.indexOf(due), 1);
+          due.wake();
+        }
+        await scheduler.idle().catch(() => undefined);
+      };
+      const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+      return { scheduler, events, timers, advance, settle, texts: () => events.map((e) => `${e.type}:${e.text}`) };
+    }
+
+    it('after a partial that took t, holds the next one for t, keeping only the newest', async () => {
+      const { scheduler, texts, timers, settle } = paced(400);
+      scheduler.handle(partial(0, 1));
+      await settle();
+      scheduler.handle(partial(0, 2));
+      scheduler.handle(partial(0, 3));
+      await settle();
+      expect(texts()).toEqual(['partial:t1']);
+      expect(timers.map((t) => t.at)).toEqual([800]);
+    });
+
+    it('runs the held partial once the pause is over', async () => {
+      const { scheduler, texts, advance, settle } = paced(400);
+      scheduler.handle(partial(0, 1));
+      await settle();
+      scheduler.handle(partial(0, 2));
+      await settle();
+      await advance(400);
+      await settle();
+      expect(texts()).toEqual(['partial:t1', 'partial:t2']);
+    });
+
+    it('never holds a final, and a final drops the held partial of its segment', async () => {
+      const { scheduler, texts, timers, settle } = paced(400);
+      scheduler.handle(partial(0, 1));
+      await settle();
+      scheduler.handle(partial(0, 2));
+      scheduler.handle(final(0, 9));
+      await scheduler.idle();
+      expect(texts()).toEqual(['partial:t1', 'final:t9']);
+      expect(timers).toEqual([]);
+    });
   });
 
   it('passes on the language the model detected for each recognition', async () => {

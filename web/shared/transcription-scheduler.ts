@@ -5,10 +5,28 @@ export type Recognise = (audio: Float32Array) => Promise<Recognition>;
 
 const SAMPLE_RATE = 16_000;
 
+export interface SchedulerOptions {
+  /**
+   * The most of the wall time partials may keep the recogniser busy: after a partial that took t, the
+   * next waits t × (1 / share − 1). Whisper pays a whole 30 s window for every partial, so unpaced
+   * partials would keep every core busy for as long as the person speaks. Finals are never delayed.
+   */
+  partialShare?: number;
+  now?: () => number;
+  /** Runs `wake` after `ms`; returns a cancel function. */
+  schedule?: (wake: () => void, ms: number) => () => void;
+}
+
+const browserSchedule = (wake: () => void, ms: number) => {
+  const timer = setTimeout(wake, ms);
+  return () => clearTimeout(timer);
+};
+
 /**
  * Runs recognition for segmenter events one at a time. Every final segment is recognised, in
  * order; a partial is only worth recognising while it is the newest one of a still-open segment,
- * so older partials are dropped when recognition falls behind the speaker.
+ * so older partials are dropped when recognition falls behind the speaker, and partials are paced
+ * to a share of the time (see SchedulerOptions.partialShare).
  */
 export class TranscriptionScheduler {
   private readonly finals: FinalSegmentEvent[] = [];
@@ -17,14 +35,19 @@ export class TranscriptionScheduler {
   private running: Promise<void> | undefined;
   private failure: unknown;
   private readonly summary: StreamSummary = { audioSeconds: 0, computeSeconds: 0, segments: 0 };
+  private partialsPausedUntil = 0;
+  private cancelWake: (() => void) | undefined;
+  private readonly options: Required<SchedulerOptions>;
 
   constructor(
     private readonly recognise: Recognise,
     /** Awaited, so that idle() resolves only after every event reached its listener (across a worker boundary too). */
     private readonly emit: (event: TranscriptEvent) => void | Promise<unknown>,
     private readonly onError: (error: unknown) => void = () => {},
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    options: SchedulerOptions = {},
+  ) {
+    this.options = { partialShare: 0.5, now: () => performance.now(), schedule: browserSchedule, ...options };
+  }
 
   handle(event: SegmenterEvent): void {
     if (event.type === 'final') {
@@ -33,24 +56,46 @@ export class TranscriptionScheduler {
     } else {
       this.latestPartial = event;
     }
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined;
-    });
+    this.start();
   }
 
-  /** Resolves when every queued final is recognised; rejects with the first recognition error. */
+  /** Resolves when every queued final is recognised; rejects with the first recognition error. A partial still waiting its turn is dropped. */
   async idle(): Promise<StreamSummary> {
     while (this.running) await this.running;
+    this.cancelWake?.();
+    this.cancelWake = undefined;
+    this.latestPartial = undefined;
     if (this.failure !== undefined) throw this.failure;
     return { ...this.summary };
+  }
+
+  private start(): void {
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined;
+      // Events handled after the drain's last look but before this callback (in the same task) would wait for the next event.
+      if (this.finals.length > 0 || (this.latestPartial && !this.cancelWake)) this.start();
+    });
   }
 
   private next(): SegmenterEvent | undefined {
     const final = this.finals.shift();
     if (final) return final;
     const partial = this.latestPartial;
+    if (!partial || partial.segmentId <= this.lastFinalId) {
+      this.latestPartial = undefined;
+      return undefined;
+    }
+    const waitMs = this.partialsPausedUntil - this.options.now();
+    if (waitMs > 0) {
+      // Kept (a newer partial replaces it) until partials may run again.
+      this.cancelWake ??= this.options.schedule(() => {
+        this.cancelWake = undefined;
+        this.start();
+      }, waitMs);
+      return undefined;
+    }
     this.latestPartial = undefined;
-    return partial && partial.segmentId > this.lastFinalId ? partial : undefined;
+    return partial;
   }
 
   private async drain(): Promise<void> {
@@ -67,9 +112,11 @@ export class TranscriptionScheduler {
   }
 
   private async process(event: SegmenterEvent): Promise<void> {
-    const started = this.now();
+    const started = this.options.now();
     const { text, detectedLanguage } = await this.recognise(event.audio);
-    const computeSeconds = (this.now() - started) / 1000;
+    const finished = this.options.now();
+    const computeSeconds = (finished - started) / 1000;
+    if (event.type === 'partial') this.partialsPausedUntil = finished + (finished - started) * (1 / this.options.partialShare - 1);
     const audioSeconds = event.audio.length / SAMPLE_RATE;
     const endSample = event.type === 'final' ? event.endSample : event.startSample + event.audio.length;
     if (event.type === 'final') {
