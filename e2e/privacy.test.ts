@@ -26,7 +26,7 @@ describe('privacy', () => {
     // Only /v1/translate bodies carry bytes, and the ledger counts exactly them.
     const textSent = await expectLedgerMatchesNetwork(page, report);
     expect(textSent).toBeGreaterThan(0);
-    // Each recorder saw what the other saw, so neither missed a request.
+    // Each recorder saw every request with a body that the other saw, so neither missed one that could carry audio.
     expect(report.unmatched).toEqual([]);
     const hosts = new Set(report.requests.map((request) => new URL(request.url).host));
     expect([...hosts]).toEqual([new URL(harness.server.url).host]);

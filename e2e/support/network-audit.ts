@@ -3,6 +3,8 @@ import { sniffAudio } from './audio-sniff.ts';
 
 /** From this size on a body is flagged whatever it holds: the app has nothing that large to send. */
 const LARGE_BODY_BYTES = 1024;
+/** Longer URLs are flagged: nothing the app requests needs one, and a query string could carry data. */
+const MAX_URL_CHARS = 2048;
 
 type Headers = Record<string, string>;
 
@@ -28,7 +30,11 @@ export interface AuditReport {
   requests: AuditedRequest[];
   /** Problems, one line each: audio or a large body leaving the page, a foreign origin, a socket. */
   findings: string[];
-  /** "METHOD url (recorder)" seen by only one of the two recorders, 'cdp' or 'playwright'; each is a check on the other. */
+  /**
+   * "METHOD url (recorder)" of requests with a body seen by only one of the two recorders, 'cdp' or 'playwright':
+   * each checks the other on what could carry audio. Bodiless GETs are left out: a worker's first fetches may
+   * precede the CDP tap (see tappedTargets), and they carry nothing but a URL, which is judged (origin, length).
+   */
   unmatched: string[];
   /** What went over the network (cache hits excluded). */
   sent: { requests: number; headerBytes: number; bodyBytes: number };
@@ -192,11 +198,12 @@ export class NetworkAudit {
       fromCache: log.cacheHits.has(requestId),
     }));
     const all = [...requests, ...this.playwrightRequests];
+    const compared = (request: SeenRequest) => seenByBoth(request) && !(request.body !== undefined && request.body.length === 0 && request.method === 'GET');
     const sentOverNetwork = requests.filter((request) => !request.fromCache);
     return {
       requests,
       findings: [...log.sockets, ...all.flatMap((request) => this.judge(request))],
-      unmatched: symmetricDifference(requests.filter(seenByBoth), this.playwrightRequests.filter(seenByBoth)),
+      unmatched: symmetricDifference(requests.filter(compared), this.playwrightRequests.filter(compared)),
       sent: {
         requests: sentOverNetwork.length,
         headerBytes: sentOverNetwork.reduce((sum, request) => sum + request.headerBytes, 0),
@@ -210,6 +217,7 @@ export class NetworkAudit {
     const { protocol, origin } = new URL(url);
     // data: URLs are decoded in the page; a blob: URL's origin is the page's that made it.
     if (protocol !== 'data:' && origin !== this.origin) problems.push(`goes to ${origin}, not ${this.origin}`);
+    if (protocol !== 'data:' && protocol !== 'blob:' && url.length > MAX_URL_CHARS) problems.push(`URL of ${url.length} characters`);
     if (body === undefined) problems.push('has a body that could not be inspected');
     else {
       const audio = sniffAudio(body);
