@@ -2,7 +2,7 @@ import type { TranslationDirection, TranslationGeneratedSource } from '../manife
 import { jsonFile } from './generated-file.ts';
 import type { Seq2SeqStyle } from './seq2seq-graphs.ts';
 import { pseudoWordVocabulary, sentencePieceTokenizerJson, templateProcessing, unigramModel } from './sentencepiece-tokenizer.ts';
-import { translationSpec, type TranslationModel } from './translation-model.ts';
+import { configDimensions, translationSpec, type TranslationModel } from './translation-model.ts';
 
 /** Marian (opus-mt): post-norm layers with SiLU ("swish"), positions from 0, no final layer norm. */
 const MARIAN_STYLE: Seq2SeqStyle = { preNorm: false, keyBias: true, activation: 'swish', finalLayerNorm: false, positionOffset: 0 };
@@ -34,16 +34,7 @@ export function marianModel(source: TranslationGeneratedSource, direction: Trans
     model_type: 'marian',
     is_encoder_decoder: true,
     activation_function: 'swish',
-    d_model: dims.dModel,
-    encoder_layers: dims.encoderLayers,
-    decoder_layers: dims.decoderLayers,
-    num_hidden_layers: dims.encoderLayers,
-    encoder_attention_heads: dims.heads,
-    decoder_attention_heads: dims.heads,
-    encoder_ffn_dim: dims.ffnDim,
-    decoder_ffn_dim: dims.ffnDim,
-    max_position_embeddings: dims.maxPositions,
-    vocab_size: dims.vocabSize,
+    ...configDimensions(dims),
     decoder_vocab_size: dims.vocabSize,
     normalize_before: false,
     normalize_embedding: false,

@@ -2,7 +2,7 @@ import type { TranslationGeneratedSource } from '../manifest-schema.ts';
 import { jsonFile } from './generated-file.ts';
 import type { Seq2SeqStyle } from './seq2seq-graphs.ts';
 import { bpeModel, pseudoWordVocabulary, sentencePieceTokenizerJson, templateProcessing } from './sentencepiece-tokenizer.ts';
-import { translationSpec, type TranslationModel } from './translation-model.ts';
+import { configDimensions, translationSpec, type TranslationModel } from './translation-model.ts';
 
 /** NLLB-200's language codes (FLORES-200), in the order of their tokens. */
 export const NLLB_LANGUAGE_CODES = (
@@ -52,16 +52,7 @@ export function nllbModel(source: TranslationGeneratedSource): TranslationModel 
     model_type: 'm2m_100',
     is_encoder_decoder: true,
     activation_function: 'relu',
-    d_model: dims.dModel,
-    encoder_layers: dims.encoderLayers,
-    decoder_layers: dims.decoderLayers,
-    num_hidden_layers: dims.encoderLayers,
-    encoder_attention_heads: dims.heads,
-    decoder_attention_heads: dims.heads,
-    encoder_ffn_dim: dims.ffnDim,
-    decoder_ffn_dim: dims.ffnDim,
-    max_position_embeddings: dims.maxPositions,
-    vocab_size: dims.vocabSize,
+    ...configDimensions(dims),
     scale_embedding: true,
     tokenizer_class: 'NllbTokenizer',
     use_cache: true,

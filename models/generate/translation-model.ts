@@ -1,4 +1,4 @@
-import type { TranslationGeneratedSource } from '../manifest-schema.ts';
+import type { Seq2SeqDimensions, TranslationGeneratedSource } from '../manifest-schema.ts';
 import type { BufferedFile } from './generated-file.ts';
 import { SeededRandom } from './random-weights.ts';
 import type { Seq2SeqSpec, Seq2SeqStyle } from './seq2seq-graphs.ts';
@@ -18,6 +18,22 @@ export interface TokenLayout {
   promptLength: number;
   /** Special tokens in every tokenized source: end-of-sentence, and NLLB's source-language token. */
   sourceSpecialTokens: number;
+}
+
+/** The size keys of a Hugging Face encoder-decoder config.json (Marian and M2M100 name them alike), in their usual order. */
+export function configDimensions(dims: Seq2SeqDimensions) {
+  return {
+    d_model: dims.dModel,
+    encoder_layers: dims.encoderLayers,
+    decoder_layers: dims.decoderLayers,
+    num_hidden_layers: dims.encoderLayers,
+    encoder_attention_heads: dims.heads,
+    decoder_attention_heads: dims.heads,
+    encoder_ffn_dim: dims.ffnDim,
+    decoder_ffn_dim: dims.ffnDim,
+    max_position_embeddings: dims.maxPositions,
+    vocab_size: dims.vocabSize,
+  };
 }
 
 /**
