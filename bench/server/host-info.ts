@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { repoRoot } from '../../server/config.ts';
 
-/** The machine and checkout a server benchmark ran on (no browser involved, unlike the ASR benchmark's). */
+/** The machine and checkout a benchmark ran on (the ASR benchmark adds the browser's side: bench/machine-info.ts). */
 export interface HostInfo {
   date: string;
   cpuModel: string;
@@ -20,7 +21,7 @@ const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, en
 export function hostInfo(): HostInfo {
   return {
     date: new Date().toISOString(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
