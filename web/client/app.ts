@@ -103,10 +103,13 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
   });
 
   let activity: 'idle' | 'recording' | 'busy' = 'busy';
-  let asr: { language: string; placement: ReturnType<typeof asrPlacement> } | undefined;
+  /** `recognition`: what the loaded worker was asked to recognise, as recognitionOf() gives it (JSON). */
+  let asr: { recognition: string; placement: ReturnType<typeof asrPlacement> } | undefined;
   /** What the ASR worker is asked to recognise: a language, or detection among the languages the select offers. */
-  const recognitionLanguage = (settings: SessionSettings) =>
-    settings.sourceLanguage === DETECT_LANGUAGE ? `${DETECT_LANGUAGE}:${sourceCodes(manifest, asrModel.id, settings.mode).join(',')}` : settings.sourceLanguage;
+  const recognitionOf = (settings: SessionSettings): Pick<LoadRequest, 'language' | 'detectionCandidates'> =>
+    settings.sourceLanguage === DETECT_LANGUAGE
+      ? { language: DETECT_LANGUAGE, detectionCandidates: sourceCodes(manifest, asrModel.id, settings.mode) }
+      : { language: settings.sourceLanguage };
   let transcript = new TranscriptBuilder();
   let microphone: MicrophoneSession | undefined;
   let cancel: AbortController | undefined;
@@ -139,19 +142,17 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
 
   /** (Re)loads the model for the session's spoken language. */
   async function load(): Promise<void> {
-    const settings = settingsOf(controller.record);
-    const language = recognitionLanguage(settings);
-    const detection = settings.sourceLanguage === DETECT_LANGUAGE ? { detectionCandidates: sourceCodes(manifest, asrModel.id, settings.mode) } : {};
+    const recognition = recognitionOf(settingsOf(controller.record));
     setActivity('busy');
     view.setStatus('Loading the speech model…');
     // Another language loads in a fresh worker: loading again in the old one would keep both models in memory.
     bridge.terminate();
     try {
-      const request: LoadRequest = { modelId: asrModel.id, ...overrides(root.location.search), availablePrecisions: PRECISIONS.filter((p) => asrModel.variants[p]), files: variantFiles(asrModel), language: settings.sourceLanguage, ...detection };
+      const request: LoadRequest = { modelId: asrModel.id, ...overrides(root.location.search), availablePrecisions: PRECISIONS.filter((p) => asrModel.variants[p]), files: variantFiles(asrModel), ...recognition };
       const loaded = await bridge.load(request, (progress) => view.showLoadProgress(progress));
       const modelBytes = downloadBytes(asrModel, loaded.precision) ?? 0;
       const device = await browserDeviceState().read();
-      asr = { language, placement: asrPlacement({ backend: loaded.backend, modelBytes, mode: controller.record.mode, device, now: Date.now() }) };
+      asr = { recognition: JSON.stringify(recognition), placement: asrPlacement({ backend: loaded.backend, modelBytes, mode: controller.record.mode, device, now: Date.now() }) };
       sessionView.showAsr(asr.placement);
       view.showModel(loaded);
       view.setStatus(loaded.fallbackReason ? `Ready. ${loaded.fallbackReason}.` : 'Ready');
@@ -167,7 +168,7 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
     const settings = reconcileSettings(manifest, asrModel.id, requested);
     view.showSettings(settings, sourceOptions(manifest, asrModel.id, settings.mode), languageOptions(targetCodes(manifest, settings.mode, settings.sourceLanguage)));
     if (!sameSettings(settings, settingsOf(controller.record))) controller.setSettings(settings);
-    if (asr && asr.language !== recognitionLanguage(settings)) void load();
+    if (asr && asr.recognition !== JSON.stringify(recognitionOf(settings))) void load();
   }
 
   function begin(): AbortSignal {

@@ -1,5 +1,6 @@
 import { deviceCapabilities } from '../browser/device-capabilities.ts';
 import type { DeviceState } from '../shared/placement-policy.ts';
+import { hasHardwareWebgpu } from '../shared/variant-choice.ts';
 
 /** The device's side of the placement decision, read when needed; onChange reports connectivity and battery changes. */
 export interface DeviceStateSource {
@@ -24,8 +25,7 @@ const LOW_BATTERY = 0.2;
 
 export function browserDeviceState(nav: Navigator = navigator, target: EventTarget = window): DeviceStateSource {
   const optional = nav as Navigator & OptionalNavigator;
-  // A software adapter is no GPU to place work on.
-  const webgpu = deviceCapabilities(nav).then((gpu) => gpu.webgpuAdapter && !gpu.softwareAdapter, () => false);
+  const webgpu = deviceCapabilities(nav).then(hasHardwareWebgpu, () => false);
   const battery = optional.getBattery ? optional.getBattery.call(nav).catch(() => undefined) : Promise.resolve(undefined);
   return {
     async read() {

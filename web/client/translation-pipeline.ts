@@ -217,8 +217,14 @@ export class TranslationPipeline {
     for (const segment of batch) if (this.segments.get(segment.segmentId)?.status === 'pending') this.finish(segment, { status: 'failed', error: message });
   }
 
+  /** The source the placement shown is about: the one chosen, or while detecting, the latest batch's. */
+  private currentSource(): string {
+    const chosen = this.settings.sourceLanguage;
+    return chosen === DETECT_LANGUAGE ? (this.lastSource ?? DETECT_LANGUAGE) : chosen;
+  }
+
   /** Decides where the next batch (from `source`) goes and announces a change of placement. */
-  private decide(source = this.settings.sourceLanguage === DETECT_LANGUAGE ? (this.lastSource ?? DETECT_LANGUAGE) : this.settings.sourceLanguage): StageDecision {
+  private decide(source = this.currentSource()): StageDecision {
     const { targetLanguage: target, mode } = this.settings;
     const device = this.device!;
     const needs = translationNeeds(this.options.device.model, device, this.deviceModelCached, this.health.offers(source, target));

@@ -16,6 +16,11 @@ export interface AdapterIdentity {
   isFallbackAdapter?: boolean;
 }
 
+/** A GPU worth placing work on: an adapter that is not a CPU emulation. */
+export function hasHardwareWebgpu(device: DeviceCapabilities): boolean {
+  return device.webgpuAdapter && !device.softwareAdapter;
+}
+
 /** A software adapter computes on the CPU, so WebGPU there only emulates a GPU. */
 export function isSoftwareAdapter(adapter: AdapterIdentity): boolean {
   return adapter.isFallbackAdapter === true || /swiftshader|llvmpipe|lavapipe|software/i.test(`${adapter.architecture} ${adapter.vendor} ${adapter.description}`);
@@ -42,7 +47,7 @@ export function choosePrecision(backend: AsrBackend, shaderF16: boolean, availab
 
 /** 'auto' takes WebGPU on a hardware adapter only; an explicit 'webgpu' runs on any adapter (to compare, or to test). */
 export function chooseExecution(requested: AsrBackend | 'auto', device: DeviceCapabilities, available: readonly Precision[]): ExecutionChoice {
-  const backend: AsrBackend = requested === 'auto' ? (device.webgpuAdapter && !device.softwareAdapter ? 'webgpu' : 'wasm') : requested;
+  const backend: AsrBackend = requested === 'auto' ? (hasHardwareWebgpu(device) ? 'webgpu' : 'wasm') : requested;
   if (backend === 'webgpu' && !device.webgpuAdapter) throw new Error('WebGPU was requested but this browser has no WebGPU adapter');
   return { backend, precision: choosePrecision(backend, device.shaderF16, available) };
 }
