@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { repoRoot } from '../server/config.ts';
+import { join } from 'node:path';
+import { sharedDataDir } from '../testing/shared-data.ts';
 
 /** Real speech with reference transcripts, beside the checkout: ../shared/data/speech/. */
-export const speechDir = resolve(repoRoot, '..', 'shared', 'data', 'speech');
+export const speechDir = join(sharedDataDir, 'speech');
 
 export interface SpeechClip {
   file: string;

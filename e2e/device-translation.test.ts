@@ -1,16 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import type { Hono } from 'hono';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel, isTranslationModel, parseManifest, type TranslationModelEntry } from '../models/manifest-schema.ts';
-import type { ModelInfo } from '../server/translation/model-manager.ts';
-import type { TranslateResult } from '../server/translation/service.ts';
-import type { createTranslationRoutes } from '../server/v1/translate-routes.ts';
 import { ServerTranslator } from '../web/client/server-translator.ts';
-import type { ServerModel, TranslateRequestBody, TranslateResponse } from '../web/shared/translation-api.ts';
 import { launchChromium } from './support/browser.ts';
 import { NetworkAudit } from './support/network-audit.ts';
 import { repoRoot } from './support/paths.ts';
@@ -21,13 +16,6 @@ import { startServer, type RunningServer } from './support/server.ts';
  * The worker is not in the app's build until the UI creates a pipeline, so this file builds a page of
  * its own that exposes DeviceTranslator, with the app's vite config, and serves it from the real server.
  */
-
-// The web's hand-written contract (web/shared/translation-api.ts) must stay true to the server. Bodies are
-// checked against the service types the routes serialise: the route type widens their 200 bodies to {}.
-type ServerSchema = ReturnType<typeof createTranslationRoutes> extends Hono<infer _Env, infer S, infer _BasePath> ? S : never;
-expectTypeOf<TranslateRequestBody>().toExtend<ServerSchema['/v1/translate']['$post']['input']['json']>();
-expectTypeOf<TranslateResult>().toExtend<TranslateResponse>();
-expectTypeOf<ModelInfo>().toExtend<ServerModel>();
 
 const manifest = parseManifest(JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8')));
 

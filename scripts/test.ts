@@ -2,10 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { missingRequirements, REQUIREMENTS } from './test-environment.ts';
+import { TSCONFIGS, typecheck } from './typecheck.ts';
 
 /**
- * `npm test`: the unit tests, then the end-to-end tests in Chromium, each through vitest's JSON
- * reporter, ending with one line `N passed, N failed, N skipped` over both.
+ * `npm test`: the type check of every tsconfig (each counts as one test), the unit tests (with vitest's
+ * type tests, `*.test-d.ts`), then the end-to-end tests in Chromium, each through vitest's JSON reporter,
+ * ending with one line `N passed, N failed, N skipped` over all of them.
  */
 
 interface VitestJson {
@@ -28,6 +31,18 @@ if (setup.status !== 0) console.error('Generating the tiny test models failed; t
 const outputDir = mkdtempSync(join(tmpdir(), 'sotto-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let broken = false;
+
+// A missing tool fails its tests anyway: name it and its package first, and count it as a failure.
+const missing = missingRequirements();
+for (const { requirement, reason } of missing) console.error(`Missing for the tests: ${requirement.what}: ${reason} (apt-get install ${requirement.debianPackage})`);
+totals.failed += missing.length;
+totals.passed += REQUIREMENTS.length - missing.length;
+
+console.log('\n=== type check ===');
+const typeErrors = typecheck();
+totals.failed += typeErrors.length;
+totals.passed += TSCONFIGS.length - typeErrors.length;
+if (typeErrors.length > 0) console.error(`Type errors in ${typeErrors.join(', ')}`);
 
 for (const suite of suites) {
   console.log(`\n=== ${suite.name} tests ===`);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { repoRoot } from './paths.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sharedDataFile } from '../../testing/shared-data.ts';
 
 export interface AudioFixtures {
   /** A spoken English sentence, 0.5 s of silence before and 2 s after, 16 kHz mono 16-bit WAV. */
@@ -46,6 +46,5 @@ export function createAudioFixtures(dir: string): AudioFixtures {
 
 /** A recording from the shared speech data set (../shared/data/speech), when this checkout has it. */
 export function sharedSpeechFile(name: string): string | undefined {
-  const path = resolve(repoRoot, '..', 'shared', 'data', 'speech', name);
-  return existsSync(path) ? path : undefined;
+  return sharedDataFile(`speech/${name}`);
 }

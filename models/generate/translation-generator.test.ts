@@ -5,12 +5,13 @@ import { env, pipeline, type Tensor, type TranslationPipeline } from '@huggingfa
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRECISIONS, findModel, parseManifest, type ModelFile, type Precision, type TranslationModelEntry } from '../manifest-schema.ts';
+import { sharedDataDir } from '../../testing/shared-data.ts';
 import { writeGeneratedFile } from './generated-file.ts';
 import { generatedSource, generatorFor } from './generators.ts';
 import { NLLB_LANGUAGE_CODES } from './nllb-model.ts';
 import { generatedTextTokens } from './seq2seq-graphs.ts';
 
-const FLORES_ENGLISH = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'mt', 'flores200-devtest-first200.eng');
+const FLORES_ENGLISH = join(sharedDataDir, 'mt', 'flores200-devtest-first200.eng');
 const manifest = parseManifest(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'manifest.json'), 'utf8')));
 const floresLines = readFileSync(FLORES_ENGLISH, 'utf8').trim().split('\n');
 /** Short, medium and long sentences; in the tiny tokenizers the last one's translation reaches maxGeneratedTokens. */

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, type RunningServer } from '../../e2e/support/server.ts';
+import { sharedDataFile } from '../../testing/shared-data.ts';
 import { repoRoot } from '../config.ts';
 import type { ModelInfo } from '../translation/model-manager.ts';
 import type { EngineStats, TranslateResult } from '../translation/service.ts';
@@ -12,12 +13,13 @@ import { post, type LoadOutcome } from './load-client.ts';
 
 export const tinyNllb = 'sotto/nllb-tiny-random';
 
-const floresFile = path.join(repoRoot, '..', 'shared', 'data', 'mt', 'flores200-devtest-first200.eng');
+const floresFile = sharedDataFile('mt/flores200-devtest-first200.eng');
 
-export const floresPresent = () => existsSync(floresFile);
+export const floresPresent = () => floresFile !== undefined;
 
 /** The English FLORES-200 devtest sentences (the first 200), one per line. */
 export function readFlores(): string[] {
+  if (!floresFile) throw new Error('FLORES-200 is not in ../shared/data/mt/');
   return readFileSync(floresFile, 'utf8').split('\n').filter((line) => line.trim() !== '');
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSpeechClips, readWav, speechDir } from '../../bench/speech-clips.ts';
+import { sharedDataFile } from '../../testing/shared-data.ts';
 import { parseManifest } from '../../models/manifest-schema.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { recogniseSpeech } from './speech-recognition.ts';
@@ -81,7 +82,7 @@ const realWhisper = parseManifest(JSON.parse(readFileSync(join(modelsDir, 'manif
   (model) => model.task === 'automatic-speech-recognition' && model.source.type === 'hub',
 )!;
 const realWeights = existsSync(join(modelsDir, realWhisper.id, 'config.json'));
-const speechData = existsSync(join(speechDir, 'transcripts.tsv'));
+const speechData = sharedDataFile('speech/transcripts.tsv') !== undefined;
 
 describe.skipIf(!realWeights || !speechData)(
   `language detection quality on real speech (${!realWeights ? `skipped: ${realWhisper.id} not present, run npm run models:fetch` : !speechData ? `skipped: no speech data at ${speechDir}` : realWhisper.id})`,
