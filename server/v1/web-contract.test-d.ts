@@ -1,9 +1,9 @@
 import type { Hono } from 'hono';
 import { expectTypeOf, test } from 'vitest';
-import type { ModelInfo } from '../../server/translation/model-manager.ts';
-import type { TranslateResult } from '../../server/translation/service.ts';
-import type { createTranslationRoutes } from '../../server/v1/translate-routes.ts';
-import type { ServerModel, TranslateRequestBody, TranslateResponse } from './translation-api.ts';
+import type { ModelInfo } from '../translation/model-manager.ts';
+import type { TranslateResult } from '../translation/service.ts';
+import type { createTranslationRoutes } from './translate-routes.ts';
+import type { ServerModel, TranslateRequestBody, TranslateResponse } from '../../web/shared/translation-api.ts';
 
 // The web's contract must stay true to the server. Bodies are checked against the service types the routes
 // serialise: the route type widens their 200 bodies to {}.
