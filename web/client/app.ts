@@ -1,33 +1,26 @@
 import { hc } from 'hono/client';
 import type { ApiType } from '../../server/api.ts';
-import { downloadBytes, findModel, parseManifest, PRECISIONS, type Manifest, type ModelEntry } from '../../models/manifest-schema.ts';
-import type { LoadRequest, TranscriptEvent } from '../shared/asr-protocol.ts';
-import { AudioInputError } from '../shared/audio/validate.ts';
+import { findModel, parseManifest, type Manifest, type ModelEntry } from '../../models/manifest-schema.ts';
+import type { LoadRequest } from '../shared/asr-protocol.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { languageOptions, reconcileSettings, sourceCodes, sourceOptions, targetCodes } from '../shared/language-options.ts';
-import { audioBytes } from '../shared/ledger.ts';
-import { variantFiles } from '../shared/model-storage.ts';
 import type { SessionSettings } from '../shared/pipeline-types.ts';
 import { DEFAULT_PLACEMENT_MODE } from '../shared/placement-policy.ts';
 import { exportSession } from '../shared/session-export.ts';
 import { newSession, settingsOf, withSettings } from '../shared/session-state.ts';
-import { asrPlacement, asrStageRun } from '../shared/stage-summary.ts';
-import { TranscriptBuilder } from '../shared/transcript-stitch.ts';
-import { AbortError, AsrBridge } from './asr-bridge.ts';
+import { AsrBridge } from './asr-bridge.ts';
 import { decodeAudioFile } from './audio/decode-file.ts';
+import { startMicrophone } from './audio/microphone.ts';
 import { watchConnectivity } from './connectivity.ts';
+import { DeviceModelsPanel, usedModels } from './device-models-panel.ts';
 import { browserDeviceState } from './device-state.ts';
-import { startMicrophone, type MicrophoneSession } from './audio/microphone.ts';
-import { ModelManager, usedModels } from './model-manager.ts';
+import { readableError, RecordingController, type RecognitionRequest } from './recording-controller.ts';
 import { registerServiceWorker } from './service-worker-registration.ts';
 import { SessionController, type CreatePipeline } from './session-controller.ts';
 import { openSessionDatabase, SessionStore } from './session-store.ts';
 import { SessionView } from './session-view.ts';
 import { download, SessionsList } from './sessions-list.ts';
 import { View } from './view.ts';
-
-const MAX_FILE_SECONDS = 60 * 60;
-const SAMPLE_RATE = 16_000;
 
 /** `?backend=wasm|webgpu` and `?threads=N` override the automatic choice (for comparisons and tests). */
 function overrides(search: string): Pick<LoadRequest, 'backend' | 'threads'> {
@@ -38,12 +31,6 @@ function overrides(search: string): Pick<LoadRequest, 'backend' | 'threads'> {
     backend: backend === 'webgpu' || backend === 'wasm' ? backend : 'auto',
     ...(Number.isInteger(threads) && threads > 0 ? { threads } : {}),
   };
-}
-
-function readable(error: unknown): string {
-  if (error instanceof AudioInputError) return error.message;
-  const message = error instanceof Error ? error.message : String(error);
-  return `Something went wrong: ${message}`;
 }
 
 interface Setup {
@@ -85,11 +72,11 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
     setup = await fetchSetup();
   } catch (error) {
     view.setStatus('The speech model could not be loaded.');
-    view.showError(readable(error));
+    view.showError(readableError(error));
     return;
   }
   const { manifest, asrModel } = setup;
-  const models = new ModelManager(root, usedModels(manifest, asrModel));
+  const models = new DeviceModelsPanel(root, usedModels(manifest, asrModel));
   void models.refresh();
   const store = await storeOpening;
   // A reload continues the session that changed last.
@@ -102,166 +89,60 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
     record: latest ? withSettings(latest, initial, latest.updatedAt) : newSession(crypto.randomUUID(), initial, Date.now()),
   });
 
-  let activity: 'idle' | 'recording' | 'busy' = 'busy';
-  /** `recognition`: what the loaded worker was asked to recognise, as recognitionOf() gives it (JSON). */
-  let asr: { recognition: string; placement: ReturnType<typeof asrPlacement> } | undefined;
   /** What the ASR worker is asked to recognise: a language, or detection among the languages the select offers. */
-  const recognitionOf = (settings: SessionSettings): Pick<LoadRequest, 'language' | 'detectionCandidates'> =>
+  const recognitionOf = (settings: SessionSettings): RecognitionRequest =>
     settings.sourceLanguage === DETECT_LANGUAGE
       ? { language: DETECT_LANGUAGE, detectionCandidates: sourceCodes(manifest, asrModel.id, settings.mode) }
       : { language: settings.sourceLanguage };
-  let transcript = new TranscriptBuilder();
-  let microphone: MicrophoneSession | undefined;
-  let cancel: AbortController | undefined;
+  const recorder = new RecordingController({
+    asrModel,
+    overrides: overrides(root.location.search),
+    bridge,
+    session: controller,
+    view: {
+      setStatus: (text) => view.setStatus(text),
+      setActivity: (activity) => {
+        view.setActivity(activity);
+        renderSessions();
+      },
+      showError: (message) => view.showError(message),
+      showLoadProgress: (progress) => view.showLoadProgress(progress),
+      showModel: (model) => view.showModel(model),
+      showAsr: (shown) => sessionView.showAsr(shown),
+      setCancellable: (cancellable) => view.setCancellable(cancellable),
+      setRecording: (recording) => view.setRecording(recording),
+      showRealTimeFactor: (realTimeFactor) => view.showRealTimeFactor(realTimeFactor),
+      showPartial: (text) => sessionView.showPartial(text),
+    },
+    startMicrophone,
+    decodeAudioFile,
+    readDevice: () => browserDeviceState().read(),
+  });
 
-  const renderSessions = () => sessionsList.render(store.list(), controller.record.id, activity !== 'idle');
-  const setActivity = (next: typeof activity) => {
-    activity = next;
-    view.setActivity(next);
-    renderSessions();
-  };
+  const renderSessions = () => sessionsList.render(store.list(), controller.record.id, recorder.activity !== 'idle');
   controller.onChange((snapshot) => {
     sessionView.render(snapshot);
     renderSessions();
   });
-
-  const onEvent = (event: TranscriptEvent) => {
-    const toSample = (seconds: number) => Math.round(seconds * SAMPLE_RATE);
-    if (event.type === 'final') {
-      transcript.finalize(event.segmentId, event.text, toSample(event.startSeconds), toSample(event.endSeconds), toSample(event.overlapSeconds));
-      const { startSeconds, endSeconds } = event;
-      const asrRun = asr && asrStageRun(asr.placement, endSeconds - startSeconds, event.realTimeFactor);
-      const { detectedLanguage } = event;
-      controller.addFinal({ segmentId: event.segmentId, text: transcript.segments().at(-1)!.text, startSeconds, endSeconds, ...(asrRun ? { asrRun } : {}), ...(detectedLanguage ? { detectedLanguage } : {}) });
-    } else {
-      transcript.setPartial(event.segmentId, event.text, toSample(event.overlapSeconds));
-    }
-    view.showRealTimeFactor(event.realTimeFactor);
-    sessionView.showPartial(transcript.partialText());
-  };
-
-  /** (Re)loads the model for the session's spoken language. */
-  async function load(): Promise<void> {
-    const recognition = recognitionOf(settingsOf(controller.record));
-    setActivity('busy');
-    view.setStatus('Loading the speech model…');
-    // Another language loads in a fresh worker: loading again in the old one would keep both models in memory.
-    bridge.terminate();
-    try {
-      const request: LoadRequest = { modelId: asrModel.id, ...overrides(root.location.search), availablePrecisions: PRECISIONS.filter((p) => asrModel.variants[p]), files: variantFiles(asrModel), ...recognition };
-      const loaded = await bridge.load(request, (progress) => view.showLoadProgress(progress));
-      const modelBytes = downloadBytes(asrModel, loaded.precision) ?? 0;
-      const device = await browserDeviceState().read();
-      asr = { recognition: JSON.stringify(recognition), placement: asrPlacement({ backend: loaded.backend, modelBytes, mode: controller.record.mode, device, now: Date.now() }) };
-      sessionView.showAsr(asr.placement);
-      view.showModel(loaded);
-      view.setStatus(loaded.fallbackReason ? `Ready. ${loaded.fallbackReason}.` : 'Ready');
-      setActivity('idle');
-    } catch (error) {
-      view.setStatus('The speech model could not be loaded.');
-      view.showError(readable(error));
-    }
-  }
+  const load = () => recorder.load(recognitionOf(settingsOf(controller.record)));
 
   /** Shows settings the manifest can serve, gives them to the session, and reloads the model for a new spoken language. */
   function applySettings(requested: SessionSettings): void {
     const settings = reconcileSettings(manifest, asrModel.id, requested);
     view.showSettings(settings, sourceOptions(manifest, asrModel.id, settings.mode), languageOptions(targetCodes(manifest, settings.mode, settings.sourceLanguage)));
     if (!sameSettings(settings, settingsOf(controller.record))) controller.setSettings(settings);
-    if (asr && asr.recognition !== JSON.stringify(recognitionOf(settings))) void load();
+    if (recorder.needsReload(recognitionOf(settings))) void load();
   }
 
-  function begin(): AbortSignal {
-    transcript = new TranscriptBuilder();
-    controller.beginStream();
-    view.showError(undefined);
-    cancel = new AbortController();
-    view.setCancellable(true);
-    return cancel.signal;
-  }
-
-  function finish(status: string): void {
-    cancel = undefined;
-    view.setCancellable(false);
-    view.setRecording(false);
-    setActivity('idle');
-    view.setStatus(status);
-    sessionView.showPartial('');
-  }
-
-  async function startRecording(): Promise<void> {
-    const signal = begin();
-    setActivity('recording');
-    try {
-      await bridge.startStream(onEvent, (message) => view.showError(`Recognition failed: ${message}`), signal);
-      const onChunk = (chunk: Float32Array) => {
-        controller.addCapturedAudio(audioBytes(chunk.length));
-        bridge.pushAudio(chunk);
-      };
-      microphone = await startMicrophone({ onChunk, signal });
-      view.setRecording(true);
-      view.setStatus('Listening…');
-    } catch (error) {
-      await bridge.endStream().catch(() => undefined);
-      finish(error instanceof AbortError ? 'Cancelled' : 'Ready');
-      if (!(error instanceof AbortError)) view.showError(readable(error));
-    }
-  }
-
-  /** Drops a recording: the microphone stops, and the worker goes with the audio it still holds (it comes back on the next use). */
-  async function cancelRecording(session: MicrophoneSession): Promise<void> {
-    await session.stop().catch(() => undefined);
-    bridge.terminate();
-    finish('Cancelled');
-  }
-
-  async function stopRecording(): Promise<void> {
-    const session = microphone;
-    microphone = undefined;
-    view.setRecording(false);
-    view.setStatus('Finishing the transcript…');
-    try {
-      await session?.stop();
-      const summary = await bridge.endStream(cancel?.signal);
-      if (summary.audioSeconds > 0) view.showRealTimeFactor(summary.computeSeconds / summary.audioSeconds);
-      finish(summary.segments > 0 ? 'Ready' : 'Ready. No speech was heard.');
-    } catch (error) {
-      finish('Ready');
-      if (!(error instanceof AbortError)) view.showError(readable(error));
-    }
-  }
-
-  async function transcribeFile(file: File): Promise<void> {
-    const signal = begin();
-    setActivity('busy');
-    view.setStatus(`Reading ${file.name}…`);
-    try {
-      const audio = await decodeAudioFile(file, { maxSeconds: MAX_FILE_SECONDS });
-      controller.addCapturedAudio(audioBytes(audio.samples.length));
-      view.setStatus(`Transcribing ${file.name}…`);
-      const summary = await bridge.transcribeClip(audio.samples, onEvent, signal);
-      if (summary.audioSeconds > 0) view.showRealTimeFactor(summary.computeSeconds / summary.audioSeconds);
-      finish(summary.segments > 0 ? 'Ready' : 'Ready. No speech was heard in the file.');
-    } catch (error) {
-      finish(error instanceof AbortError ? 'Cancelled' : 'Ready');
-      if (!(error instanceof AbortError)) view.showError(readable(error));
-    }
-  }
-
-  view.record.addEventListener('click', () => void (microphone ? stopRecording() : startRecording()));
+  view.record.addEventListener('click', () => void recorder.toggleRecording());
   view.fileInput.addEventListener('change', () => {
     const file = view.fileInput.files?.[0];
     view.fileInput.value = '';
-    if (file) void transcribeFile(file);
+    if (file) void recorder.transcribeFile(file);
   });
   view.clear.addEventListener('click', () => void controller.remove(controller.record.id));
   view.newSession.addEventListener('click', () => controller.startNew());
-  view.cancel.addEventListener('click', () => {
-    const session = microphone;
-    microphone = undefined;
-    cancel?.abort();
-    if (session) void cancelRecording(session);
-  });
+  view.cancel.addEventListener('click', () => recorder.cancel());
   view.onSettingsChange(applySettings);
   sessionsList.onAction((action, id) => {
     if (action === 'delete') return void controller.remove(id);

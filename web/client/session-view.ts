@@ -1,5 +1,6 @@
 import { languageName } from '../shared/language-options.ts';
-import { AUDIO_FORMAT_LABEL, describeReduction, describeServerCost, formatBytes } from '../shared/ledger.ts';
+import { formatBytes } from '../shared/format-bytes.ts';
+import { AUDIO_FORMAT_LABEL, describeReduction, describeServerCost } from '../shared/ledger.ts';
 import type { DataLedger, StageName, TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { Reasons } from '../shared/placement-policy.ts';
 import { describeTimings, stageLabel, stageTimings, type StageShown } from '../shared/stage-summary.ts';

@@ -1,23 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { addLedgers, audioBytes, describeReduction, describeServerCost, formatBytes, ledgerDelta, reductionRatio } from './ledger.ts';
+import { addLedgers, audioBytes, describeReduction, describeServerCost, ledgerDelta, reductionRatio } from './ledger.ts';
 import { EMPTY_LEDGER, type DataLedger } from './pipeline-types.ts';
 
 const ledger = (fields: Partial<DataLedger>): DataLedger => ({ ...EMPTY_LEDGER, ...fields });
-
-describe('formatBytes', () => {
-  it.each([
-    [0, '0 B'],
-    [999, '999 B'],
-    [1000, '1 kB'],
-    [1234, '1.2 kB'],
-    [123_456, '123 kB'],
-    [1_920_000, '1.9 MB'],
-    [2.5e9, '2.5 GB'],
-    [-5, '0 B'],
-  ])('%d → %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
-  });
-});
 
 describe('audio bytes', () => {
   it('counts 4 bytes a sample: one second at 16 kHz is 64 kB', () => {

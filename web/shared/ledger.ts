@@ -1,3 +1,4 @@
+import { formatBytes } from './format-bytes.ts';
 import { EMPTY_LEDGER, type DataLedger } from './pipeline-types.ts';
 
 /**
@@ -9,20 +10,6 @@ export const AUDIO_FORMAT_LABEL = '16 kHz mono, 32-bit float';
 
 export function audioBytes(samples: number): number {
   return samples * AUDIO_BYTES_PER_SAMPLE;
-}
-
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'] as const;
-
-/** 1234567 → "1.2 MB" (SI units, as network tools count). */
-export function formatBytes(bytes: number): string {
-  let value = Math.max(0, bytes);
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toLocaleString('en', { maximumFractionDigits: digits })} ${UNITS[unit]}`;
 }
 
 /** Audio bytes captured per text byte sent; undefined while either is zero. */

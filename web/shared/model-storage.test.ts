@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelEntry } from '../../models/manifest-schema.ts';
-import { formatBytes, formatDuration, modelSlug, progressText, storageShortfall, storageSummary, totalBytes, variantFiles } from './model-storage.ts';
+import { formatDuration, modelSlug, progressText, storageShortfall, storageSummary, totalBytes, variantFiles } from './model-storage.ts';
 
 const model = {
   id: 'sotto/whisper-tiny-random',
@@ -26,14 +26,6 @@ describe('variantFiles', () => {
 });
 
 describe('formatting', () => {
-  it('formats bytes in decimal units', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(999)).toBe('999 B');
-    expect(formatBytes(1_500)).toBe('1.5 kB');
-    expect(formatBytes(151_000_000)).toBe('151 MB');
-    expect(formatBytes(2_300_000_000)).toBe('2.3 GB');
-  });
-
   it('formats durations, rounding up to whole seconds', () => {
     expect(formatDuration(0.2)).toBe('1 s');
     expect(formatDuration(59.1)).toBe('1 min 0 s');

@@ -1,4 +1,5 @@
 import { filesFor, PRECISIONS, type ModelEntry, type Precision } from '../../models/manifest-schema.ts';
+import { formatBytes } from './format-bytes.ts';
 
 /** One file of a model variant as the downloader and the models cache see it. */
 export interface ModelFileRef {
@@ -34,19 +35,6 @@ export function modelSlug(modelId: string): string {
   return modelId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
-
-/** Decimal units, as storage is sold: 1 kB = 1000 B. */
-export function formatBytes(bytes: number): string {
-  let value = Math.max(0, bytes);
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
-}
-
 export function formatDuration(seconds: number): string {
   const whole = Math.max(1, Math.ceil(seconds));
   if (whole < 60) return `${whole} s`;
@@ -69,18 +57,18 @@ export function freeBytes(estimate: StorageEstimateLike): number | undefined {
 export function storageShortfall(estimate: StorageEstimateLike, neededBytes: number): string | undefined {
   const free = freeBytes(estimate);
   if (free === undefined || free >= neededBytes) return undefined;
-  return `Not enough storage: needs ${formatBytes(neededBytes)}, ${formatBytes(free)} free`;
+  return `Not enough storage: needs ${formatBytes(neededBytes, 'fixed')}, ${formatBytes(free, 'fixed')} free`;
 }
 
 export function storageSummary(estimate: StorageEstimateLike): string {
   const free = freeBytes(estimate);
-  const used = `${formatBytes(estimate.usage ?? 0)} used`;
-  return free === undefined ? `Storage: ${used}` : `Storage: ${used}, ${formatBytes(free)} available`;
+  const used = `${formatBytes(estimate.usage ?? 0, 'fixed')} used`;
+  return free === undefined ? `Storage: ${used}` : `Storage: ${used}, ${formatBytes(free, 'fixed')} available`;
 }
 
 /** "12 MB of 40 MB · 9 s left": the time left from the average rate so far, once there is one. */
 export function progressText(loadedBytes: number, totalBytes: number, elapsedMs: number): string {
-  const amounts = `${formatBytes(loadedBytes)} of ${formatBytes(totalBytes)}`;
+  const amounts = `${formatBytes(loadedBytes, 'fixed')} of ${formatBytes(totalBytes, 'fixed')}`;
   if (loadedBytes <= 0 || elapsedMs <= 0 || loadedBytes >= totalBytes) return amounts;
   const bytesPerMs = loadedBytes / elapsedMs;
   return `${amounts} · ${formatDuration((totalBytes - loadedBytes) / bytesPerMs / 1000)} left`;

@@ -1,7 +1,8 @@
 import { findModel, PRECISIONS, type Manifest, type ModelEntry, type Precision } from '../../models/manifest-schema.ts';
 import { deviceCapabilities } from '../browser/device-capabilities.ts';
 import { cachedPrecision, deleteModelFiles, downloadModelFiles, MODELS_CHANGED_CHANNEL } from '../browser/model-cache.ts';
-import { formatBytes, modelSlug, progressText, storageShortfall, storageSummary, totalBytes, variantFiles, type ModelFileRef } from '../shared/model-storage.ts';
+import { formatBytes } from '../shared/format-bytes.ts';
+import { modelSlug, progressText, storageShortfall, storageSummary, totalBytes, variantFiles, type ModelFileRef } from '../shared/model-storage.ts';
 import { chooseExecution } from '../shared/variant-choice.ts';
 import { element } from './view.ts';
 
@@ -28,8 +29,8 @@ export function usedModels(manifest: Manifest, asrModel: ModelEntry): { role: st
   return [{ role: 'Speech recognition', model: asrModel }, ...(device ? [{ role: 'Translation on this device', model: findModel(manifest, device) }] : [])];
 }
 
-/** #model-manager: which models are on this device, their size, and downloading or deleting them. */
-export class ModelManager {
+/** The #model-manager panel: which models are on this device, their size, and downloading or deleting them. */
+export class DeviceModelsPanel {
   private readonly rows: Row[];
   private readonly summary: HTMLElement;
   private readonly warning: HTMLElement;
@@ -76,7 +77,7 @@ export class ModelManager {
 
   private async show(row: Row, cached: Precision | undefined): Promise<boolean> {
     const precision = cached ?? (await this.precisionFor(row.model));
-    const size = formatBytes(totalBytes(row.variants[precision] ?? []));
+    const size = formatBytes(totalBytes(row.variants[precision] ?? []), 'fixed');
     row.state.textContent = cached ? `On this device (${cached}, ${size})` : `Not on this device (${precision}, ${size})`;
     row.state.dataset.cached = String(Boolean(cached));
     row.download.hidden = Boolean(cached);
