@@ -11,12 +11,13 @@ import { rejectWhileDraining } from './ops/shutdown.ts';
 import { notFound, onError, problem } from './problem.ts';
 import { adminAuth, createAdminRoutes } from './security/admin-routes.ts';
 import { createSecurity } from './security/api-guard.ts';
+import { metricsAuth } from './security/operator-keys.ts';
 import { staticFiles } from './static-files.ts';
 import type { ModelRollout } from './translation/model-rollout.ts';
 import { unavailableTranslation, type TranslationService } from './translation/service.ts';
 import { defaultRequestLimits, type RequestLimits } from './translation/settings.ts';
 import { createLibreTranslateRoutes } from './v1/libretranslate-routes.ts';
-import { createTranslationRoutes } from './v1/translate-routes.ts';
+import { createTranslationRoutes, engineStats } from './v1/translate-routes.ts';
 
 const oneYearImmutable = 'public, max-age=31536000, immutable';
 
@@ -55,6 +56,7 @@ export function createApp(
         200,
       ),
     )
+    .use('/metrics', metricsAuth(security))
     .route('/', createOpsRoutes(ops))
     .use(rejectWhileDraining(ops.drain))
     .route('/', createApiRoutes(config))
@@ -64,6 +66,7 @@ export function createApp(
     .use('/admin/*', adminAuth(security))
     .route('/admin', createAdminRoutes(security))
     .route('/admin', createModelAdminRoutes(translation.rollout))
+    .get('/admin/stats', engineStats(translation.service, { processIds: true }))
     .all('/admin/*', notFound)
     .route('/', createTranslationRoutes(translation.service, translation.limits, security, ops.pricing))
     .route('/', createLibreTranslateRoutes(translation.service, translation.limits, security))

@@ -158,6 +158,23 @@ describe('rate limits and quotas', () => {
     expect(Number(braked.headers.get('Retry-After'))).toBeGreaterThan(0);
     expect((await app.request('/v1/models', { headers: bearer(keys.dave) }, fromAddress('10.0.0.10'))).status).toBe(200);
   });
+
+  it('never locks out a valid key: from a braked address it is still checked and admitted, as is the admin key', async () => {
+    const { app } = securedApp();
+    const from = (headers: Record<string, string>) => app.request('/v1/models', { headers }, fromAddress('10.0.0.9'));
+    for (let i = 0; i < 40; i++) await from(bearer(`guess-${i}`));
+    expect((await from(bearer('guess-41'))).status).toBe(429);
+    expect((await from(bearer(keys.dave))).status).toBe(200);
+    expect((await app.request('/admin/keys', { headers: bearer(keys.admin) }, fromAddress('10.0.0.9'))).status).toBe(200);
+  });
+
+  it('brakes guesses at one named key without braking another key from the same address', async () => {
+    const { app } = securedApp();
+    const from = (key: string) => app.request('/v1/models', { headers: bearer(key) }, fromAddress('10.0.0.7'));
+    for (let i = 0; i < 30; i++) expect((await from(`sotto_dave.guess${i}`)).status).toBe(401);
+    expect((await from('sotto_dave.guess-31')).status).toBe(429);
+    expect((await from(keys.alice)).status).toBe(200);
+  });
 });
 
 describe('the request context', () => {

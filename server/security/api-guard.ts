@@ -23,8 +23,9 @@ declare module 'hono' {
   }
 }
 
-// Uncached key checks (each may run scrypt) per client address and minute: a brake on guessing and on CPU use.
-const keyChecksPerMinute = 30;
+// Refused keys per client address, per key named, and minute: a brake on guessing and on CPU use (each
+// check of a key that is not cached may run scrypt). Only failures count, so a valid key never uses it up.
+const keyFailuresPerMinute = 30;
 
 /** The per-server security state: keys, buckets, usage. One per app, so tests start clean. */
 export interface Security {
@@ -61,17 +62,27 @@ export function stickyClient(c: Context): string {
   return id === undefined ? `address:${c.get('clientAddress') ?? 'unknown'}` : `key:${id}`;
 }
 
-/** Runs `check` (a key verification that missed the cache) if this address has checks left; else a 429. */
-export async function throttledKeyCheck<T>(
+/**
+ * Runs `check` (a key verification that missed the cache) unless this address has used up its failures
+ * against `subject` (the key entry, or the operator realm, the key names): guesses at one key, or at keys
+ * that name none, never brake the check of another key. A failed check counts; else a 429.
+ */
+export async function throttledKeyCheck<T extends { ok: boolean }>(
   security: Security,
   c: Context,
   respond: ErrorResponder,
+  subject: string,
   check: () => Promise<T>,
 ): Promise<{ result: T } | { refused: Response }> {
-  const take = security.keyChecks.take(clientAddress(c, security), keyChecksPerMinute, security.now());
-  if (take.allowed) return { result: await check() };
-  const detail = `too many unrecognised keys from this address; at most ${keyChecksPerMinute} a minute are checked`;
-  return { refused: tooManyRequests(c, respond, take.retryAfterSeconds, detail) };
+  const bucket = `${clientAddress(c, security)} ${subject}`;
+  const peek = security.keyChecks.peek(bucket, keyFailuresPerMinute, security.now());
+  if (!peek.allowed) {
+    const detail = `too many unrecognised keys from this address; at most ${keyFailuresPerMinute} a minute are checked`;
+    return { refused: tooManyRequests(c, respond, peek.retryAfterSeconds, detail) };
+  }
+  const result = await check();
+  if (!result.ok) security.keyChecks.take(bucket, keyFailuresPerMinute, security.now());
+  return { result };
 }
 
 /** A 401 with the Bearer challenge (RFC 6750); `invalid` when a key was presented and refused. */
@@ -105,7 +116,7 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
     if (key !== undefined) {
       let verification: Verification | undefined = security.keys.cached(key);
       if (!verification) {
-        const checked = await throttledKeyCheck(security, c, respond, () => security.keys.verify(key));
+        const checked = await throttledKeyCheck(security, c, respond, security.keys.subjectOf(key), () => security.keys.verify(key));
         if ('refused' in checked) return checked.refused;
         verification = checked.result;
       }

@@ -38,7 +38,17 @@ describe('npm run keys:create', () => {
     expect(hash.ok && (await verifyKey(key, hash.hash))).toBe(true);
   });
 
+  it('makes the metrics token and the value of SOTTO_METRICS_TOKEN_HASH', async () => {
+    const { status, stdout, lines } = createKey('--metrics');
+    expect(status).toBe(0);
+    expect(stdout).toContain('Set SOTTO_METRICS_TOKEN_HASH to:');
+    const key = lines.find((line) => line.startsWith('sotto-metrics.'))!;
+    const hash = parseKeyHash(lines.find((line) => line.startsWith('scrypt$'))!);
+    expect(hash.ok && (await verifyKey(key, hash.hash))).toBe(true);
+  });
+
   it.each([
+    [['--metrics', '--admin'], /takes no other options/],
     [[], /--id is required/],
     [['--id', 'a.b'], /--id must be 1 to 64 letters/],
     [['--id', 'a', '--rate', '0'], /--rate must be a whole number of at least 1/],

@@ -23,6 +23,8 @@ export interface SecuritySettings {
   keysFile?: string;
   /** Unset: the /admin routes answer 404. */
   adminKeyHash?: KeyHash;
+  /** Opens GET /metrics to scrapers (as does the admin key); once set, /metrics needs one of the two whatever SOTTO_AUTH says. */
+  metricsTokenHash?: KeyHash;
   /** Origins allowed to call the API from a browser; empty: same-origin only. */
   corsOrigins: string[];
   /** Per client address, for requests without a key; 0: no limit. */
@@ -36,6 +38,7 @@ export const securityEnvNames = {
   keys: 'SOTTO_API_KEYS',
   keysFile: 'SOTTO_API_KEYS_FILE',
   adminKeyHash: 'SOTTO_ADMIN_KEY_HASH',
+  metricsTokenHash: 'SOTTO_METRICS_TOKEN_HASH',
   corsOrigins: 'SOTTO_CORS_ORIGINS',
   anonRatePerMinute: 'SOTTO_ANON_RATE_PER_MINUTE',
   trustedProxies: 'SOTTO_TRUSTED_PROXIES',
@@ -123,12 +126,15 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
     else report(securityEnvNames.keys, 'must be a JSON array of key entries');
   }
 
-  let adminKeyHash: KeyHash | undefined;
-  if (env[securityEnvNames.adminKeyHash]) {
-    const parsed = keyHash.safeParse(env[securityEnvNames.adminKeyHash]);
-    if (parsed.success) adminKeyHash = parsed.data;
-    else report(securityEnvNames.adminKeyHash, parsed.error.issues[0]!.message);
-  }
+  const operatorHash = (name: string): KeyHash | undefined => {
+    if (!env[name]) return undefined;
+    const parsed = keyHash.safeParse(env[name]);
+    if (parsed.success) return parsed.data;
+    report(name, parsed.error.issues[0]!.message);
+    return undefined;
+  };
+  const adminKeyHash = operatorHash(securityEnvNames.adminKeyHash);
+  const metricsTokenHash = operatorHash(securityEnvNames.metricsTokenHash);
 
   const authText = env[securityEnvNames.auth] || (keys.length > 0 ? 'required' : 'off');
   const auth = z.enum(AUTH_MODES).safeParse(authText);
@@ -157,6 +163,7 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
       keys,
       ...(keysFile ? { keysFile } : {}),
       ...(adminKeyHash ? { adminKeyHash } : {}),
+      ...(metricsTokenHash ? { metricsTokenHash } : {}),
       corsOrigins: origins.data,
       anonRatePerMinute: rate,
       trustedProxyHops: hops,
