@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import type { RouterRoute } from 'hono/types';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApiRoutes } from './api.ts';
 import type { ServerConfig } from './config.ts';
+import { methodNotAllowed } from './middleware/method-not-allowed.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { httpMetrics } from './ops/metrics.ts';
 import { createModelAdminRoutes } from './ops/model-admin-routes.ts';
@@ -46,10 +48,14 @@ export function createApp(
   ops: Operations = createOperations({ service: translation.service, log: () => {} }),
 ) {
   const security = createSecurity(config.security);
+  // Read by methodNotAllowed on the first request, once every route below is registered.
+  let routes: readonly RouterRoute[] = [];
   const app = new Hono()
     .use(securityHeaders())
     // Operations: request ids, traces, logs and metrics for every request; /readyz and /metrics; 503 while draining.
     .use(requestLog({ sink: ops.log, quietRoutes: probeRoutes }), httpMetrics(ops.metrics))
+    // Without an admin key /admin is not there at all (see adminAuth), so its methods are not told either.
+    .use(methodNotAllowed(() => routes, (path) => !security.settings.adminKeyHash && path.startsWith('/admin')))
     .get('/healthz', (c) =>
       c.json(
         { status: 'ok' as const, uptimeSeconds: Math.floor(process.uptime()), version: packageJson.version },
@@ -89,6 +95,7 @@ export function createApp(
           problem(c, 503, 'App Not Built', 'The web app has not been built yet. Run `npm run build`, then reload.'),
       }),
     );
+  routes = app.routes;
   app.onError(onError);
   app.notFound(notFound);
   return app;
