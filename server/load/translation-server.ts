@@ -60,9 +60,9 @@ export async function startTranslationServer(env: Record<string, string>, readyT
   const distDir = mkdtempSync(path.join(tmpdir(), 'sotto-load-dist-'));
   let running: RunningServer;
   try {
-    // No API keys and no per-address rate limit: every load request comes from 127.0.0.1, and what is under
-    // test is the engine's own admission (its queue), not the anonymous limit in front of it.
-    const open = { SOTTO_AUTH: 'off', SOTTO_ANON_RATE_PER_MINUTE: '0', SOTTO_ADMIN_KEY_HASH: adminKeyHash };
+    // No API keys and no per-address limits: every load request comes from 127.0.0.1, and what is under
+    // test is the engine's own admission (its queue), not the anonymous limits in front of it.
+    const open = { SOTTO_AUTH: 'off', SOTTO_ANON_RATE_PER_MINUTE: '0', SOTTO_ANON_CHARS_PER_MINUTE: '0', SOTTO_ADMIN_KEY_HASH: adminKeyHash };
     running = await startServer({ SOTTO_DIST_DIR: distDir, SOTTO_PROVIDERS: 'cpu', ...open, ...env }, readyTimeoutMs);
   } catch (err) {
     rmSync(distDir, { recursive: true, force: true });

@@ -32,6 +32,7 @@ export function createAdminRoutes(security: Security) {
         id: entry.id,
         source: entry.source,
         rateLimitPerMinute: entry.rateLimitPerMinute ?? null,
+        charsPerMinute: entry.charsPerMinute ?? null,
         quotaSegmentsPerDay: entry.quotaSegmentsPerDay ?? null,
         revoked: entry.revoked,
         usage: clients.get(entry.id) ?? null,

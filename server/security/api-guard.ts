@@ -7,8 +7,10 @@ import { clientAddressFrom } from './client-address.ts';
 import { RateLimiter, setRateLimitHeaders, tooManyRequests, UsageMeter, type Take } from './rate-limit.ts';
 import type { ApiKeyEntry, SecuritySettings } from './settings.ts';
 
-interface QuotaRefusal {
-  retryAfterSeconds: number;
+interface SpendRefusal {
+  /** 429 when waiting helps (Retry-After), 413 when the request is larger than the budget could ever allow. */
+  status: 413 | 429;
+  retryAfterSeconds?: number;
   detail: string;
 }
 
@@ -16,8 +18,8 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** The API key a request authenticated with; undefined for anonymous requests. Metrics and cost attribute by it. */
     apiKeyId: string | undefined;
-    /** Set by apiGuard: counts segments against the caller's daily quota, or says why they do not fit. */
-    segmentQuota: ((segments: number) => QuotaRefusal | undefined) | undefined;
+    /** Set by apiGuard: counts a request's texts against the caller's character rate and daily quota, or says why they do not fit. */
+    segmentQuota: ((segments: readonly string[]) => SpendRefusal | undefined) | undefined;
     /** Set by apiGuard: the client's address, through the trusted proxies. */
     clientAddress: string | undefined;
   }
@@ -34,6 +36,8 @@ export interface Security {
   usage: UsageMeter;
   keyRates: RateLimiter;
   anonymousRates: RateLimiter;
+  /** Characters a minute, by key id or (anonymous) by address. */
+  charRates: RateLimiter;
   keyChecks: RateLimiter;
   now: () => number;
 }
@@ -45,6 +49,7 @@ export function createSecurity(settings: SecuritySettings, now: () => number = D
     usage: new UsageMeter(),
     keyRates: new RateLimiter(),
     anonymousRates: new RateLimiter(),
+    charRates: new RateLimiter(),
     keyChecks: new RateLimiter(),
     now,
   };
@@ -130,26 +135,37 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
     }
 
     const now = security.now();
+    const whose = entry ? `for key ${entry.id}` : 'for requests without an API key from this address';
     let take: Take | undefined;
     if (entry?.rateLimitPerMinute) take = security.keyRates.take(entry.id, entry.rateLimitPerMinute, now);
     else if (!entry && anonRatePerMinute > 0) take = security.anonymousRates.take(address, anonRatePerMinute, now);
     if (take && !take.allowed) {
       setRateLimitHeaders(c, take);
-      const who = entry ? `for key ${entry.id}` : 'for requests without an API key from this address';
-      return tooManyRequests(c, respond, take.retryAfterSeconds, `rate limit of ${take.limit} requests/minute ${who} exceeded`);
+      return tooManyRequests(c, respond, take.retryAfterSeconds, `rate limit of ${take.limit} requests/minute ${whose} exceeded`);
     }
 
     const id = entry?.id;
     const quota = entry?.quotaSegmentsPerDay;
+    const charBudget = entry ? entry.charsPerMinute : security.settings.anonCharsPerMinute || undefined;
+    const charClient = entry ? `key:${entry.id}` : `address:${address}`;
     c.set('apiKeyId', id);
     c.set('segmentQuota', (segments) => {
-      const spent = security.usage.spend(id, segments, quota, security.now());
+      const chars = segments.reduce((total, segment) => total + segment.length, 0);
+      if (charBudget !== undefined) {
+        if (chars > charBudget) return { status: 413, detail: `${chars} characters are more than the ${charBudget} a minute allowed ${whose}; send fewer at a time` };
+        const take = security.charRates.take(charClient, charBudget, security.now(), chars);
+        if (!take.allowed) {
+          const detail = `${chars} characters exceed the ${take.remaining} left of the ${charBudget} characters/minute ${whose}`;
+          return { status: 429, retryAfterSeconds: take.retryAfterSeconds, detail };
+        }
+      }
+      const spent = security.usage.spend(id, segments.length, quota, security.now());
       if (spent.allowed) return undefined;
       const detail =
         spent.left === 0
           ? `daily quota of ${quota} segments used for key ${id}; it resets at midnight UTC`
-          : `${segments} segments exceed the ${spent.left} left of the daily quota of ${quota} segments for key ${id}`;
-      return { retryAfterSeconds: spent.retryAfterSeconds, detail };
+          : `${segments.length} segments exceed the ${spent.left} left of the daily quota of ${quota} segments for key ${id}`;
+      return { status: 429, retryAfterSeconds: spent.retryAfterSeconds, detail };
     });
     security.usage.request(id, now);
     await next();
@@ -157,8 +173,13 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
   });
 }
 
-/** For a translate route, after validation: counts its segments against the caller's daily quota; a 429 when over. */
-export function spendSegments(c: Context, segments: number, respond: ErrorResponder): Response | undefined {
+/**
+ * For a translate route, after validation: counts its texts against the caller's characters a minute and its
+ * daily quota of segments; a 429 with Retry-After when over, a 413 when larger than the character budget itself.
+ */
+export function spendSegments(c: Context, segments: readonly string[], respond: ErrorResponder): Response | undefined {
   const refusal = c.get('segmentQuota')?.(segments);
-  return refusal && tooManyRequests(c, respond, refusal.retryAfterSeconds, refusal.detail);
+  if (!refusal) return undefined;
+  if (refusal.retryAfterSeconds === undefined) return respond(c, refusal.status, 'Content Too Large', refusal.detail);
+  return tooManyRequests(c, respond, refusal.retryAfterSeconds, refusal.detail);
 }

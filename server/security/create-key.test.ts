@@ -15,14 +15,14 @@ function createKey(...args: string[]) {
 
 describe('npm run keys:create', () => {
   it('prints a key once and an entry whose hash verifies it', async () => {
-    const { status, stdout, lines } = createKey('--id', 'alice', '--rate', '120', '--quota', '100000');
+    const { status, stdout, lines } = createKey('--id', 'alice', '--rate', '120', '--chars', '50000', '--quota', '100000');
     expect(status).toBe(0);
     const key = lines.find((line) => line.startsWith('sotto_'))!;
     const entryLine = lines.find((line) => line.startsWith('{'))!;
     expect(key).toMatch(/^sotto_alice\.[\w-]{43}$/);
     expect(stdout.split(key)).toHaveLength(2);
     const entry = JSON.parse(entryLine) as Record<string, unknown>;
-    expect(entry).toEqual({ id: 'alice', hash: expect.stringMatching(/^scrypt\$/), rateLimitPerMinute: 120, quotaSegmentsPerDay: 100000 });
+    expect(entry).toEqual({ id: 'alice', hash: expect.stringMatching(/^scrypt\$/), rateLimitPerMinute: 120, charsPerMinute: 50000, quotaSegmentsPerDay: 100000 });
     expect(entryLine).not.toContain(key.split('.')[1]);
 
     const settings = parseSecuritySettings({ SOTTO_API_KEYS_FILE: '/keys' }, () => `${entryLine}\n`);

@@ -20,9 +20,8 @@ interface Bucket {
 /**
  * Token buckets by client (key id or address): `perMinute` tokens, refilled evenly over a minute, so a
  * client may burst a minute's worth and then continues at the rate. A take may cost more than one token
- * (characters, say); one larger than the whole bucket is let through when the bucket is full and leaves it
- * in debt, so that the client then waits as long as its size takes to refill. Idle buckets are full and so
- * are safe to forget: past `maxTracked` clients the least recently seen goes.
+ * (characters, say), never more than `perMinute`: a larger one could never be allowed. Idle buckets are full
+ * and so are safe to forget: past `maxTracked` clients the least recently seen goes.
  */
 export class RateLimiter {
   readonly #buckets = new Map<string, Bucket>();
@@ -31,13 +30,12 @@ export class RateLimiter {
 
   take(client: string, perMinute: number, nowMs: number, cost = 1): Take {
     const tokens = this.#level(client, perMinute, nowMs);
-    const needed = Math.min(cost, perMinute);
-    const allowed = tokens >= needed;
+    const allowed = tokens >= cost;
     const left = allowed ? tokens - cost : tokens;
     this.#buckets.delete(client);
     this.#buckets.set(client, { tokens: left, updatedMs: nowMs });
     if (this.#buckets.size > this.maxTracked) this.#buckets.delete(this.#buckets.keys().next().value!);
-    return outcome(allowed, perMinute, left, allowed ? 0 : needed);
+    return outcome(allowed, perMinute, left, allowed ? 0 : cost);
   }
 
   /** What taking one token would answer, without taking it. */

@@ -11,6 +11,8 @@ export interface ApiKeyEntry {
   id: string;
   hash: KeyHash;
   rateLimitPerMinute?: number;
+  /** Characters of text a minute, over all its requests: what inference costs grows with them, not with requests. */
+  charsPerMinute?: number;
   quotaSegmentsPerDay?: number;
   revoked: boolean;
   /** Where the entry came from: revocations are written back to the keys file, never to the environment. */
@@ -29,6 +31,8 @@ export interface SecuritySettings {
   corsOrigins: string[];
   /** Per client address, for requests without a key; 0: no limit. */
   anonRatePerMinute: number;
+  /** Characters of text a minute per client address, for requests without a key; 0: no limit. */
+  anonCharsPerMinute: number;
   /** Proxies in front of the server that append to X-Forwarded-For (0: the peer is the client). */
   trustedProxyHops: number;
 }
@@ -41,10 +45,13 @@ export const securityEnvNames = {
   metricsTokenHash: 'SOTTO_METRICS_TOKEN_HASH',
   corsOrigins: 'SOTTO_CORS_ORIGINS',
   anonRatePerMinute: 'SOTTO_ANON_RATE_PER_MINUTE',
+  anonCharsPerMinute: 'SOTTO_ANON_CHARS_PER_MINUTE',
   trustedProxies: 'SOTTO_TRUSTED_PROXIES',
 } as const;
 
 const defaultAnonRatePerMinute = 600;
+// A few pages of text a minute: far more than one speaker's transcripts, far less than one request of the largest size.
+const defaultAnonCharsPerMinute = 30_000;
 
 /** Key ids show in URLs, logs and keys (`sotto_<id>.<secret>`), hence no dots. */
 export const keyIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -63,6 +70,7 @@ const entrySchema = z
     id: z.string().regex(keyIdPattern, 'must be 1 to 64 letters, digits, "_" or "-"'),
     hash: keyHash,
     rateLimitPerMinute: positiveInt.optional(),
+    charsPerMinute: positiveInt.optional(),
     quotaSegmentsPerDay: positiveInt.optional(),
     revoked: z.literal(true, 'must be true when present').optional(),
   })
@@ -147,15 +155,20 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
   const origins = z.array(origin).safeParse(originsText.split(',').map((o) => o.trim()).filter((o) => o !== ''));
   if (!origins.success) for (const issue of origins.error.issues) report(securityEnvNames.corsOrigins, issue.message);
 
-  const rateText = env[securityEnvNames.anonRatePerMinute] || String(defaultAnonRatePerMinute);
-  const rate = /^\d{1,9}$/.test(rateText) ? Number(rateText) : undefined;
-  if (rate === undefined) report(`${securityEnvNames.anonRatePerMinute}=${JSON.stringify(rateText)}`, 'must be a whole number (0: no limit)');
+  const limit = (name: string, fallback: number): number | undefined => {
+    const text = env[name] || String(fallback);
+    if (/^\d{1,9}$/.test(text)) return Number(text);
+    report(`${name}=${JSON.stringify(text)}`, 'must be a whole number (0: no limit)');
+    return undefined;
+  };
+  const rate = limit(securityEnvNames.anonRatePerMinute, defaultAnonRatePerMinute);
+  const chars = limit(securityEnvNames.anonCharsPerMinute, defaultAnonCharsPerMinute);
 
   const hopsText = env[securityEnvNames.trustedProxies] || '0';
   const hops = /^\d$/.test(hopsText) ? Number(hopsText) : undefined;
   if (hops === undefined) report(`${securityEnvNames.trustedProxies}=${JSON.stringify(hopsText)}`, 'must be the number of proxies in front of the server, 0 to 9');
 
-  if (problems.length > 0 || !auth.success || !origins.success || rate === undefined || hops === undefined) return { ok: false, problems };
+  if (problems.length > 0 || !auth.success || !origins.success || rate === undefined || chars === undefined || hops === undefined) return { ok: false, problems };
   return {
     ok: true,
     settings: {
@@ -166,6 +179,7 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
       ...(metricsTokenHash ? { metricsTokenHash } : {}),
       corsOrigins: origins.data,
       anonRatePerMinute: rate,
+      anonCharsPerMinute: chars,
       trustedProxyHops: hops,
     },
   };

@@ -69,7 +69,7 @@ export function createLibreTranslateRoutes(service: TranslationService, limits: 
         }
         if (format !== 'text') return libreResponder(c, 400, 'Bad Request', 'Only format "text" is supported.');
         const segments = typeof q === 'string' ? [q] : q;
-        const overQuota = spendSegments(c, segments.length, libreResponder);
+        const overQuota = spendSegments(c, segments, libreResponder);
         if (overQuota) return overQuota;
         try {
           const result = await service.translate({

@@ -50,7 +50,7 @@ export function createTranslationRoutes(service: TranslationService, limits: Req
       }),
       async (c) => {
         const { deadlineMs, ...request } = c.req.valid('json');
-        const overQuota = spendSegments(c, request.segments.length, problemResponder);
+        const overQuota = spendSegments(c, request.segments, problemResponder);
         if (overQuota) return overQuota;
         try {
           const result = await service.translate({
