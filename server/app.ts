@@ -75,7 +75,7 @@ export function createApp(
     .get('/admin/stats', engineStats(translation.service, { processIds: true }))
     .all('/admin/*', notFound)
     .route('/', createTranslationRoutes(translation.service, translation.limits, security, ops.pricing))
-    .route('/', createLibreTranslateRoutes(translation.service, translation.limits, security))
+    .route('/', createLibreTranslateRoutes(translation.service, translation.limits, security, ops.pricing))
     .all('/v1/*', notFound)
     .get(
       '/models/*',

@@ -62,14 +62,21 @@ describe('SOTTO_AUTH=required (the default once keys are configured)', () => {
     expect(service.requests).toHaveLength(4);
   });
 
-  it('refuses /translate without a valid api_key in LibreTranslate’s error shape', async () => {
+  it('refuses /translate without a valid api_key in LibreTranslate’s error shape: 401 without one, its 403 for a refused one', async () => {
     const { app, service } = securedApp();
     const missing = await app.request('/translate', postJson(libre));
     expect(await expectLibreError(missing, 401)).toMatch(/API key is required/);
     expect(missing.headers.get('WWW-Authenticate')).toBe('Bearer realm="sotto"');
-    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: 'nope' })), 401)).toMatch(/not valid/);
-    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: keys.carol })), 401)).toMatch(/revoked/);
+    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: 'nope' })), 403)).toMatch(/not valid/);
+    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: keys.carol })), 403)).toMatch(/revoked/);
+    expect(await expectLibreError(await app.request('/detect', postJson({ q: 'x', api_key: 'nope' })), 403)).toMatch(/not valid/);
     expect(service.requests).toEqual([]);
+  });
+
+  it('takes the key from `apiKey` too, as the libretranslate npm client sends it', async () => {
+    const { app } = securedApp();
+    expect((await app.request('/translate', postJson({ ...libre, apiKey: keys.dave }))).status).toBe(200);
+    expect((await app.request('/translate', postJson({ ...libre, apiKey: 'nope' }))).status).toBe(403);
   });
 
   it('keeps GET /languages open, as LibreTranslate does', async () => {
@@ -170,7 +177,8 @@ describe('rate limits and quotas', () => {
       const { app } = securedApp(env);
       const full = postJson({ ...translateBody, segments: Array.from({ length: 4 }, () => 'x'.repeat(50)) });
       const seen = new Set<number>();
-      for (let i = 0; i < 151; i++) seen.add((await app.request('/v1/translate', full)).status);
+      // 32 000 characters: over the budget however much of it refills while they are sent (under 4 s).
+      for (let i = 0; i < 160; i++) seen.add((await app.request('/v1/translate', full)).status);
       return [...seen];
     };
     expect(await statuses({})).toEqual([200, 429]);

@@ -103,6 +103,8 @@ export interface ApiGuardOptions {
   bodyKey?: (c: Context) => Promise<string | undefined>;
   /** Open even when auth is required (LibreTranslate's GET /languages); limited per address. */
   keyless?: boolean;
+  /** The status for a key presented and refused: 401 with a Bearer challenge, or LibreTranslate's 403. */
+  refusedKeyStatus?: 401 | 403;
 }
 
 /**
@@ -127,6 +129,7 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
       }
       if (!verification.ok) {
         const detail = verification.reason === 'revoked' ? 'This API key has been revoked.' : 'This API key is not valid.';
+        if (options.refusedKeyStatus === 403) return respond(c, 403, 'Forbidden', detail);
         return unauthorized(c, respond, 'sotto', detail, true);
       }
       entry = verification.entry;
