@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readEnvSettings } from './env-settings.ts';
 import { wholeNumber } from './translation/settings.ts';
 
 /** How long a client may take to send a request, and how many connections the server holds open at once. */
@@ -17,9 +18,7 @@ export const httpEnvNames = {
   maxConnections: 'SOTTO_MAX_CONNECTIONS',
 } as const;
 
-type Key = keyof typeof httpEnvNames;
-
-const httpDefaults: Record<Key, string> = { headersTimeoutMs: '10000', requestTimeoutMs: '30000', maxConnections: '1024' };
+const httpDefaults: Record<keyof typeof httpEnvNames, string> = { headersTimeoutMs: '10000', requestTimeoutMs: '30000', maxConnections: '1024' };
 
 const schema = z
   .object({ headersTimeoutMs: wholeNumber(1), requestTimeoutMs: wholeNumber(1), maxConnections: wholeNumber(1) })
@@ -34,12 +33,6 @@ export type ParsedHttpSettings = { ok: true; settings: HttpSettings } | { ok: fa
 
 /** Reads the HTTP server variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
 export function parseHttpSettings(env: Record<string, string | undefined>): ParsedHttpSettings {
-  const input = Object.fromEntries(Object.entries(httpEnvNames).map(([key, name]) => [key, env[name] || httpDefaults[key as Key]]));
-  const result = schema.safeParse(input);
-  if (result.success) return { ok: true, settings: result.data };
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path[0] as Key;
-    return `  ${httpEnvNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
-  });
-  return { ok: false, problems };
+  const read = readEnvSettings(httpEnvNames, httpDefaults, schema, env);
+  return read.ok ? { ok: true, settings: read.value } : read;
 }
