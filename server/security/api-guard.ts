@@ -19,7 +19,7 @@ declare module 'hono' {
     /** The API key a request authenticated with; undefined for anonymous requests. Metrics and cost attribute by it. */
     apiKeyId: string | undefined;
     /** Set by apiGuard: counts a request's texts against the caller's character rate and daily quota, or says why they do not fit. */
-    segmentQuota: ((segments: readonly string[]) => SpendRefusal | undefined) | undefined;
+    textBudget: ((segments: readonly string[]) => SpendRefusal | undefined) | undefined;
     /** Set by apiGuard: the client's address, through the trusted proxies. */
     clientAddress: string | undefined;
   }
@@ -38,6 +38,7 @@ export interface Security {
   anonymousRates: RateLimiter;
   /** Characters a minute, by key id or (anonymous) by address. */
   charRates: RateLimiter;
+  /** Refused keys, by client address and the key they name (the key-guessing brake). */
   keyChecks: RateLimiter;
   now: () => number;
 }
@@ -152,7 +153,7 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
     const charBudget = entry ? entry.charsPerMinute : security.settings.anonCharsPerMinute || undefined;
     const charClient = entry ? `key:${entry.id}` : `address:${address}`;
     c.set('apiKeyId', id);
-    c.set('segmentQuota', (segments) => {
+    c.set('textBudget', (segments) => {
       const chars = segments.reduce((total, segment) => total + segment.length, 0);
       if (charBudget !== undefined) {
         if (chars > charBudget) return { status: 413, detail: `${chars} characters are more than the ${charBudget} a minute allowed ${whose}; send fewer at a time` };
@@ -181,7 +182,7 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
  * daily quota of segments; a 429 with Retry-After when over, a 413 when larger than the character budget itself.
  */
 export function spendSegments(c: Context, segments: readonly string[], respond: ErrorResponder): Response | undefined {
-  const refusal = c.get('segmentQuota')?.(segments);
+  const refusal = c.get('textBudget')?.(segments);
   if (!refusal) return undefined;
   if (refusal.retryAfterSeconds === undefined) return respond(c, refusal.status, 'Content Too Large', refusal.detail);
   return tooManyRequests(c, respond, refusal.retryAfterSeconds, refusal.detail);
