@@ -28,6 +28,7 @@ function failedRows(scenario: Scenario, error: unknown): ResultRow[] {
     provider: null,
     precision: null,
     serverStartSeconds: null,
+    memoryMiB: null,
     loadAverage: { start: load, end: load },
     error: error instanceof Error ? error.message.split('\n')[0]! : String(error),
   }));

@@ -20,7 +20,7 @@ const patchFiles = new Set(
   files.filter(isKustomization).flatMap((file) => (readKustomization(path.dirname(file)).patches ?? []).map((p) => path.join(path.dirname(file), p.path))),
 );
 /** Applied by hand, each for a reason its header gives, so in no kustomization. */
-const byHand = ['base/secret.example.yaml', 'base/hpa-custom-metrics.yaml', 'base/models-fetch-job.yaml'];
+const byHand = ['base/secret.example.yaml', 'base/hpa-custom-metrics.yaml', 'base/models-fetch-job.yaml', 'base/podmonitor.yaml'];
 
 const base = render(path.join(k8sDir, 'base'));
 const gpu = render(path.join(k8sDir, 'gpu'));
@@ -37,6 +37,8 @@ const gpuDeployment = only(gpu, 'Deployment');
 const configMap = only(base, 'ConfigMap');
 const config: Record<string, string> = configMap.data;
 const secretExample = standalone('base/secret.example.yaml') as any;
+const secretExamples = readYaml(path.join(k8sDir, 'base/secret.example.yaml')) as any[];
+const podMonitor = standalone('base/podmonitor.yaml') as any;
 const hpa = standalone('base/hpa-custom-metrics.yaml') as any;
 const fetchJob = standalone('base/models-fetch-job.yaml') as any;
 const containerOf = (d: any) => d.spec.template.spec.containers[0];
@@ -96,7 +98,7 @@ describe('every manifest', () => {
   });
 
   it('labels everything app.kubernetes.io/name: sotto', () => {
-    for (const object of [...base, secretExample, hpa, fetchJob]) expect(object.metadata.labels?.['app.kubernetes.io/name'], object.kind).toBe('sotto');
+    for (const object of [...base, ...secretExamples, hpa, fetchJob, podMonitor]) expect(object.metadata.labels?.['app.kubernetes.io/name'], object.kind).toBe('sotto');
   });
 });
 
@@ -155,6 +157,21 @@ describe('the Deployment', () => {
     expect(config.SOTTO_API_KEYS_FILE).toBe(path.posix.join(keysMount.mountPath, item.path));
   });
 
+  it('takes the metrics token hash from the Secret, and Prometheus scrapes with the token it hashes', () => {
+    const ref = container.env.find((e: any) => e.name === 'SOTTO_METRICS_TOKEN_HASH').valueFrom.secretKeyRef;
+    expect(ref.name).toBe(secretExample.metadata.name);
+    expect(secretExample.stringData).toHaveProperty(ref.key);
+    const [endpoint] = podMonitor.spec.podMetricsEndpoints;
+    expect(containerPort(deployment, endpoint.port)).toBe(Number(config.PORT));
+    expect(endpoint.path).toBe('/metrics');
+    expect(endpoint.authorization.type).toBe('Bearer');
+    const scrapeSecret = secretExamples.find((secret) => secret.metadata.name === endpoint.authorization.credentials.name);
+    expect(scrapeSecret.stringData).toHaveProperty(endpoint.authorization.credentials.key);
+    expect(scrapeSecret.metadata.name).not.toBe(secretExample.metadata.name);
+    // An annotation-driven scrape job would send no token and only collect 401s.
+    expect(Object.keys(deployment.spec.template.metadata.annotations ?? {}).filter((name) => name.startsWith('prometheus.io/'))).toEqual([]);
+  });
+
   it.each([['base', deployment], ['gpu', gpuDeployment]])('%s: sizes workers, threads and weights to its limits, not the node', (_, d) => {
     const env = environment(d);
     const { limits, requests } = containerOf(d).resources;
@@ -176,7 +193,8 @@ describe('the Deployment', () => {
 describe('the wiring', () => {
   const podLabels = deployment.spec.template.metadata.labels;
 
-  it('selects the Deployment pods from the Deployment, the Service and the PodDisruptionBudget', () => {
+  it('selects the Deployment pods from the Deployment, the Service, the PodDisruptionBudget and the PodMonitor', () => {
+    expect(podLabels).toMatchObject(podMonitor.spec.selector.matchLabels);
     expect(podLabels).toMatchObject(deployment.spec.selector.matchLabels);
     const service = only(base, 'Service');
     expect(podLabels).toMatchObject(service.spec.selector);
@@ -245,8 +263,8 @@ describe('the configuration', () => {
   });
 
   it('keeps only placeholders in the Secret example', () => {
-    expect(secretExample.data).toBeUndefined();
-    const values = Object.values(secretExample.stringData as Record<string, string>);
+    expect(secretExamples.map((secret) => secret.data)).toEqual(secretExamples.map(() => undefined));
+    const values = secretExamples.flatMap((secret) => Object.values(secret.stringData as Record<string, string>));
     const lines = values.flatMap((value) => value.split('\n')).filter((line) => line.trim() !== '');
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(line.trim()).toMatch(/^REPLACE_WITH_[A-Z0-9_]+$/);

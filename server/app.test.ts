@@ -207,6 +207,38 @@ describe('static files', () => {
   });
 });
 
+describe('a known path asked with a method it does not take', () => {
+  it.each([
+    ['POST', '/healthz', 'GET, HEAD, OPTIONS'],
+    ['DELETE', '/readyz', 'GET, HEAD, OPTIONS'],
+    ['PUT', '/metrics', 'GET, HEAD, OPTIONS'],
+    ['GET', '/v1/translate', 'OPTIONS, POST'],
+    ['PATCH', '/v1/models', 'GET, HEAD, OPTIONS'],
+    ['GET', '/translate', 'OPTIONS, POST'],
+    ['DELETE', '/languages', 'GET, HEAD, OPTIONS'],
+    ['POST', '/api/config', 'GET, HEAD, OPTIONS'],
+  ])('answers %s %s with 405 and Allow: %s', async (method, url, allow) => {
+    const res = await createApp(config).request(url, { method, headers: { Accept: 'text/html' } });
+    const body = await expectProblem(res, 405);
+    expect(res.headers.get('Allow')).toBe(allow);
+    expect(body.detail).toBe(`${url} answers ${allow}, not ${method}.`);
+  });
+
+  it('still answers unknown paths with 404, and hides the admin routes without an admin key', async () => {
+    const app = createApp(config);
+    await expectProblem(await app.request('/v1/nope', { method: 'DELETE' }), 404);
+    await expectProblem(await app.request('/admin/keys', { method: 'DELETE' }), 404);
+    const withAdmin = createApp(loadConfig({ SOTTO_ADMIN_KEY_HASH: `sha256$${'0'.repeat(64)}` }));
+    expect((await withAdmin.request('/admin/keys', { method: 'DELETE' })).headers.get('Allow')).toBe('GET, HEAD, OPTIONS');
+  });
+
+  it('leaves CORS preflights and HEAD to the routes', async () => {
+    const app = createApp(config);
+    expect((await app.request('/healthz', { method: 'HEAD' })).status).toBe(200);
+    expect((await app.request('/v1/translate', { method: 'OPTIONS' })).status).not.toBe(405);
+  });
+});
+
 describe('errors', () => {
   it('turns an unexpected error into a 500 problem without internals', async () => {
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {});

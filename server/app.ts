@@ -1,7 +1,9 @@
 import { Hono } from 'hono';
+import type { RouterRoute } from 'hono/types';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApiRoutes } from './api.ts';
 import type { ServerConfig } from './config.ts';
+import { methodNotAllowed } from './middleware/method-not-allowed.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { httpMetrics } from './ops/metrics.ts';
 import { createModelAdminRoutes } from './ops/model-admin-routes.ts';
@@ -11,12 +13,13 @@ import { rejectWhileDraining } from './ops/shutdown.ts';
 import { notFound, onError, problem } from './problem.ts';
 import { adminAuth, createAdminRoutes } from './security/admin-routes.ts';
 import { createSecurity } from './security/api-guard.ts';
+import { metricsAuth } from './security/operator-keys.ts';
 import { staticFiles } from './static-files.ts';
 import type { ModelRollout } from './translation/model-rollout.ts';
 import { unavailableTranslation, type TranslationService } from './translation/service.ts';
 import { defaultRequestLimits, type RequestLimits } from './translation/settings.ts';
 import { createLibreTranslateRoutes } from './v1/libretranslate-routes.ts';
-import { createTranslationRoutes } from './v1/translate-routes.ts';
+import { createTranslationRoutes, engineStats } from './v1/translate-routes.ts';
 
 const oneYearImmutable = 'public, max-age=31536000, immutable';
 
@@ -45,16 +48,21 @@ export function createApp(
   ops: Operations = createOperations({ service: translation.service, log: () => {} }),
 ) {
   const security = createSecurity(config.security);
+  // Read by methodNotAllowed on the first request, once every route below is registered.
+  let routes: readonly RouterRoute[] = [];
   const app = new Hono()
     .use(securityHeaders())
     // Operations: request ids, traces, logs and metrics for every request; /readyz and /metrics; 503 while draining.
     .use(requestLog({ sink: ops.log, quietRoutes: probeRoutes }), httpMetrics(ops.metrics))
+    // Without an admin key /admin is not there at all (see adminAuth), so its methods are not told either.
+    .use(methodNotAllowed(() => routes, (path) => !security.settings.adminKeyHash && path.startsWith('/admin')))
     .get('/healthz', (c) =>
       c.json(
         { status: 'ok' as const, uptimeSeconds: Math.floor(process.uptime()), version: packageJson.version },
         200,
       ),
     )
+    .use('/metrics', metricsAuth(security))
     .route('/', createOpsRoutes(ops))
     .use(rejectWhileDraining(ops.drain))
     .route('/', createApiRoutes(config))
@@ -64,9 +72,10 @@ export function createApp(
     .use('/admin/*', adminAuth(security))
     .route('/admin', createAdminRoutes(security))
     .route('/admin', createModelAdminRoutes(translation.rollout))
+    .get('/admin/stats', engineStats(translation.service, { processIds: true }))
     .all('/admin/*', notFound)
     .route('/', createTranslationRoutes(translation.service, translation.limits, security, ops.pricing))
-    .route('/', createLibreTranslateRoutes(translation.service, translation.limits, security))
+    .route('/', createLibreTranslateRoutes(translation.service, translation.limits, security, ops.pricing))
     .all('/v1/*', notFound)
     .get(
       '/models/*',
@@ -86,6 +95,7 @@ export function createApp(
           problem(c, 503, 'App Not Built', 'The web app has not been built yet. Run `npm run build`, then reload.'),
       }),
     );
+  routes = app.routes;
   app.onError(onError);
   app.notFound(notFound);
   return app;

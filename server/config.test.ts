@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       distDir: path.join(repoRoot, 'dist'),
       modelsDir: path.join(repoRoot, 'models'),
       asrModel: 'sotto/whisper-tiny-random',
-      security: { auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600, trustedProxyHops: 0 },
+      security: { auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600, anonCharsPerMinute: 30_000, trustedProxyHops: 0 },
     });
     expect(loadConfig({}).distDir).toBe(defaults.distDir);
   });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { parseHttpSettings, type HttpSettings } from './http-settings.ts';
 import { parseOpsSettings, type OpsSettings } from './ops/settings.ts';
 import { parseSecuritySettings, type SecuritySettings } from './security/settings.ts';
 import { parseRolloutSettings, type RolloutSettings } from './translation/rollout-settings.ts';
@@ -107,6 +108,17 @@ export type { RolloutSettings } from './translation/rollout-settings.ts';
 /** Served models, canary thresholds and the rollback grace from the environment; a ConfigError lists every bad variable. */
 export function loadRolloutConfig(env: Record<string, string | undefined> = process.env): RolloutSettings {
   const result = parseRolloutSettings(env);
+  if (result.ok) return result.settings;
+  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
+}
+
+// --- HTTP server settings (timeouts, connection cap): the variables and checks are in http-settings.ts. ---
+
+export type { HttpSettings } from './http-settings.ts';
+
+/** Header and request timeouts and the connection cap from the environment; a ConfigError lists every bad variable. */
+export function loadHttpConfig(env: Record<string, string | undefined> = process.env): HttpSettings {
+  const result = parseHttpSettings(env);
   if (result.ok) return result.settings;
   throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
 }

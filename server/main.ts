@@ -1,19 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
 import { parseManifest } from '../models/manifest-schema.ts';
 import { buildWebApp, staleBuildReason } from './build-freshness.ts';
 import { createApp, type TranslationMount } from './app.ts';
+import { listen } from './http-server.ts';
 import {
   ConfigError,
   defaults,
   loadConfig,
+  loadHttpConfig,
   loadOpsConfig,
   loadRolloutConfig,
   loadTranslationConfig,
   repoRoot,
+  type HttpSettings,
   type RolloutSettings,
   type ServerConfig,
   type TranslationSettings,
@@ -105,9 +106,10 @@ async function startTranslation(
   }
 }
 
-function start(config: ServerConfig, translation: RunningTranslation, ops: Operations, shutdownGraceMs: number): void {
+function start(config: ServerConfig, http: HttpSettings, translation: RunningTranslation, ops: Operations, shutdownGraceMs: number): void {
   const app = createApp(config, translation, ops);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  const listening = { fetch: app.fetch, port: config.port, hostname: config.host, http, maxBodyBytes: translation.limits.maxBodyBytes };
+  const server = listen(listening, (info) => {
     console.log(`Sotto is running at ${displayUrl(config.host, info.port)}`);
   });
 
@@ -123,9 +125,8 @@ function start(config: ServerConfig, translation: RunningTranslation, ops: Opera
   });
 
   ops.readiness.watch();
-  // serve() makes a plain HTTP server unless told otherwise.
   const shutdown = new GracefulShutdown({
-    server: server as Server,
+    server,
     drain: ops.drain,
     stopWork: () => translation.stop(),
     graceMs: shutdownGraceMs,
@@ -144,6 +145,7 @@ function start(config: ServerConfig, translation: RunningTranslation, ops: Opera
 
 try {
   const config = loadConfig();
+  const httpSettings = loadHttpConfig();
   const translationSettings = loadTranslationConfig();
   const opsSettings = loadOpsConfig();
   const rolloutSettings = loadRolloutConfig();
@@ -157,7 +159,7 @@ try {
     pricing: opsSettings.pricing,
     metrics,
   });
-  start(config, translation, ops, opsSettings.shutdownGraceMs);
+  start(config, httpSettings, translation, ops, opsSettings.shutdownGraceMs);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   console.error(err.message);

@@ -12,6 +12,8 @@ export interface ResultRow {
   provider: string | null;
   precision: string | null;
   serverStartSeconds: number | null;
+  /** Resident memory of the server and its inference processes after the load, MiB. */
+  memoryMiB: number | null;
   measurement?: Measurement;
   /** From /v1/stats, over this workload alone. */
   cache?: { hits: number; misses: number; hitRate: number; deduplicated: number };
@@ -24,7 +26,7 @@ export interface RatioRow {
   value: number | null;
 }
 
-type Metric = 'throughput' | 'p50' | 'p95';
+type Metric = 'throughput' | 'p50' | 'p95' | 'memory' | 'start';
 type Side = [scenario: string, workload: WorkloadId];
 interface Ratio {
   name: string;
@@ -46,10 +48,17 @@ const RATIOS: Ratio[] = [
   { name: 'marian-q8, repeated phrases: p50 latency, cache on / off', top: ['marian-q8-cached', 'phrases'], bottom: ['marian-q8-batched', 'phrases'], metric: 'p50' },
   { name: 'marian: throughput, q8 / fp32 (batched)', top: ['marian-q8-batched', 'flores'], bottom: ['marian-fp32-batched', 'flores'], metric: 'throughput' },
   { name: 'marian: throughput, q8 / fp32 (batch size 1)', top: ['marian-q8-unbatched', 'flores'], bottom: ['marian-fp32-unbatched', 'flores'], metric: 'throughput' },
-  { name: 'marian-q8 batched: throughput, process / thread isolation', top: ['marian-q8-process', 'flores'], bottom: ['marian-q8-batched', 'flores'], metric: 'throughput' },
+  ...(['throughput', 'p95', 'start', 'memory'] as const).map((metric) => ({
+    name: `marian-q8 batched: ${{ throughput: 'throughput', p95: 'p95 latency', start: 'server start', memory: 'resident memory' }[metric]}, process / thread isolation`,
+    top: ['marian-q8-process', 'flores'] as Side,
+    bottom: ['marian-q8-batched', 'flores'] as Side,
+    metric,
+  })),
 ];
 
 function metric(row: ResultRow | undefined, which: Metric): number | undefined {
+  if (which === 'memory') return row?.memoryMiB ?? undefined;
+  if (which === 'start') return row?.serverStartSeconds ?? undefined;
   const m = row?.measurement;
   if (!m) return undefined;
   return which === 'throughput' ? m.segmentsPerSecond : m.latencyMs[which];
@@ -69,15 +78,15 @@ const table = (header: string[], body: string[][]) => [header, header.map(() => 
 const statuses = (m: Measurement) => Object.entries(m.statuses).map(([status, count]) => `${count}× ${status === '0' ? 'no answer' : status}`).join(', ');
 
 export function markdownTables(rows: readonly ResultRow[], ratioRows: readonly RatioRow[]): string {
-  const header = ['Scenario', 'Configured', 'Ran on', 'Workload', 'Requests', 'Answers', 'Segments/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Cache hit rate', 'Server start s', 'Load avg start → end'];
+  const header = ['Scenario', 'Configured', 'Ran on', 'Workload', 'Requests', 'Answers', 'Segments/s', 'p50 ms', 'p95 ms', 'p99 ms', 'Cache hit rate', 'Server start s', 'Memory MiB', 'Load avg start → end'];
   const body = rows.map((row) => {
     const m = row.measurement;
     const ranOn = row.provider ? `${row.provider} ${row.precision}` : '—';
     const start = [row.scenario, row.description, ranOn, row.workload];
     const load = `${row.loadAverage.start} → ${row.loadAverage.end}`;
-    if (!m) return [...start, `failed: ${(row.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')}`, '', '', '', '', '', '', fixed(row.serverStartSeconds, 1), load];
+    if (!m) return [...start, `failed: ${(row.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')}`, '', '', '', '', '', '', fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), load];
     const hitRate = row.cache ? `${(row.cache.hitRate * 100).toFixed(0)}% (${row.cache.deduplicated} shared in flight)` : '—';
-    return [...start, String(m.requests), statuses(m), fixed(m.segmentsPerSecond, 2), String(m.latencyMs.p50), String(m.latencyMs.p95), String(m.latencyMs.p99), hitRate, fixed(row.serverStartSeconds, 1), load];
+    return [...start, String(m.requests), statuses(m), fixed(m.segmentsPerSecond, 2), String(m.latencyMs.p50), String(m.latencyMs.p95), String(m.latencyMs.p99), hitRate, fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), load];
   });
   const shown = ratioRows.filter((ratio) => ratio.value !== null);
   const ratioTable = shown.length ? `\n\n${table(['Ratio', 'Value'], shown.map((ratio) => [ratio.name, `${fixed(ratio.value, 2)}×`]))}` : '';
@@ -96,6 +105,7 @@ ${notes.map((note) => `\n- ${note}`).join('')}
 
 - Each scenario is a fresh server process (\`tsx server/main.ts\`) on the CPU execution provider, random weights of the real architecture; **Ran on** is what \`/v1/models\` reported.
 - **Segments/s**: segments answered with a 200 ÷ the bursts' wall time (first request sent to last answer read), idle gaps left out. **p50/p95/p99**: per request, client side over loopback HTTP, nearest rank (with fewer than 100 requests p99 is the slowest).
+- **Memory MiB**: resident memory after the load of the server process (worker threads included) and, under process isolation, of its inference processes.
 - **Cache hit rate**: \`/v1/stats\` hits ÷ lookups over that workload; "shared in flight" counts segments that joined an identical segment's running computation (this happens with the cache off too).
 - Random weights produce random-length outputs, so batches run as long as their longest output; numbers from a shared machine move with its load average.
 `;

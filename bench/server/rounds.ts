@@ -1,5 +1,6 @@
 import { runLoad, type LoadOutcome } from '../../server/load/load-client.ts';
 import { loadAverage } from './host-info.ts';
+import { serverMemoryMiB } from './memory.ts';
 import type { ResultRow } from './report.ts';
 import type { ScenarioServer } from './scenario-server.ts';
 import { burstRequests, measure, type Workload } from './workloads.ts';
@@ -68,10 +69,12 @@ export async function runRounds(tracks: readonly Track[], gapMs: number): Promis
       own.loadAverage = { start: own.loadAverage?.start ?? start, end: loadAverage() };
     }
   }
-  return tracks.map((track, i) => toRow(track, progress[i]!));
+  // After the load: what each set-up holds once its models ran at full batch.
+  const memory = await Promise.all(tracks.map((track) => serverMemoryMiB(track.running.server).catch(() => null)));
+  return tracks.map((track, i) => toRow(track, progress[i]!, memory[i]!));
 }
 
-function toRow({ running, workload }: Track, progress: Progress): ResultRow {
+function toRow({ running, workload }: Track, progress: Progress, memoryMiB: number | null): ResultRow {
   const { hits, misses, deduplicated } = progress.cache;
   return {
     scenario: running.scenario.id,
@@ -80,6 +83,7 @@ function toRow({ running, workload }: Track, progress: Progress): ResultRow {
     provider: running.provider,
     precision: running.precision,
     serverStartSeconds: running.startSeconds,
+    memoryMiB,
     loadAverage: progress.loadAverage ?? { start: loadAverage(), end: loadAverage() },
     ...(progress.error ? { error: progress.error } : { measurement: measure(progress.outcomes, progress.busyMs, progress.segments) }),
     ...(workload.id === 'phrases' && { cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses), deduplicated } }),

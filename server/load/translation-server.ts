@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,16 +34,21 @@ export function ensureTinyModels(): boolean {
   return modelPresent(tinyNllb);
 }
 
+/** Opens /admin/stats (worker process ids) on the servers started here, unless `env` sets another admin key hash. */
+const adminKey = `sotto-admin.${'l'.repeat(43)}`;
+const adminKeyHash = `sha256$${createHash('sha256').update(adminKey).digest('hex')}`;
+
 export interface TranslationServer extends RunningServer {
   translate(body: object, headers?: Record<string, string>): Promise<Omit<LoadOutcome, 'index'>>;
   /** Translates `segments` from English to German and fails unless the answer is a 200. */
   translateOk(segments: string[]): Promise<TranslateResult>;
+  /** The admin's view (GET /admin/stats), with the inference processes' ids. */
   stats(): Promise<EngineStats>;
   models(): Promise<ModelInfo[]>;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url);
+async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+  const res = await fetch(url, { headers });
   if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
 }
@@ -56,9 +62,9 @@ export async function startTranslationServer(env: Record<string, string>, readyT
   const distDir = mkdtempSync(path.join(tmpdir(), 'sotto-load-dist-'));
   let running: RunningServer;
   try {
-    // No API keys and no per-address rate limit: every load request comes from 127.0.0.1, and what is under
-    // test is the engine's own admission (its queue), not the anonymous limit in front of it.
-    const open = { SOTTO_AUTH: 'off', SOTTO_ANON_RATE_PER_MINUTE: '0' };
+    // No API keys and no per-address limits: every load request comes from 127.0.0.1, and what is under
+    // test is the engine's own admission (its queue), not the anonymous limits in front of it.
+    const open = { SOTTO_AUTH: 'off', SOTTO_ANON_RATE_PER_MINUTE: '0', SOTTO_ANON_CHARS_PER_MINUTE: '0', SOTTO_ADMIN_KEY_HASH: adminKeyHash };
     running = await startServer({ SOTTO_DIST_DIR: distDir, SOTTO_PROVIDERS: 'cpu', ...open, ...env }, readyTimeoutMs);
   } catch (err) {
     rmSync(distDir, { recursive: true, force: true });
@@ -76,7 +82,7 @@ export async function startTranslationServer(env: Record<string, string>, readyT
       if (outcome.status !== 200) throw new Error(`Expected 200, got ${outcome.status}: ${JSON.stringify(outcome.body ?? outcome.error)}`);
       return outcome.body as TranslateResult;
     },
-    stats: () => getJson<EngineStats>(`${running.url}v1/stats`),
+    stats: () => getJson<EngineStats>(`${running.url}admin/stats`, { Authorization: `Bearer ${adminKey}` }),
     models: async () => (await getJson<{ models: ModelInfo[] }>(`${running.url}v1/models`)).models,
   };
   const wanted = (env.SOTTO_TRANSLATION_MODELS ?? '').split(',').filter(Boolean);

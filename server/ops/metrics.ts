@@ -16,11 +16,16 @@ const byModel = ['model', 'version'] as const;
 
 let processRegistry: Registry | undefined;
 
+// prom-client's sums of nodejs_active_{handles,requests,resources} by type are gauges named *_total, which
+// Prometheus reserves for counters (promtool check metrics fails on them); the per-type gauges carry the same.
+const misnamedDefaultGauges = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 /** Memory, heap, CPU and event loop belong to the process: collected once, however many apps a process builds (tests build many). */
 function processMetrics(): Registry {
   if (!processRegistry) {
     processRegistry = new Registry();
     collectDefaultMetrics({ register: processRegistry });
+    for (const name of misnamedDefaultGauges) processRegistry.removeSingleMetric(name);
   }
   return processRegistry;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readEnvSettings } from '../env-settings.ts';
 import { wholeNumber } from '../translation/settings.ts';
 import type { Pricing } from './cost.ts';
 
@@ -14,9 +15,7 @@ const opsEnvNames = {
   shutdownGraceMs: 'SOTTO_SHUTDOWN_GRACE_MS',
 } as const;
 
-type Key = keyof typeof opsEnvNames;
-
-const opsDefaults: Record<Key, string> = { perComputeSecond: '0.0001', currency: 'USD', shutdownGraceMs: '25000' };
+const opsDefaults: Record<keyof typeof opsEnvNames, string> = { perComputeSecond: '0.0001', currency: 'USD', shutdownGraceMs: '25000' };
 
 const schema = z.object({
   perComputeSecond: z
@@ -38,12 +37,6 @@ export type ParsedOpsSettings = { ok: true; settings: OpsSettings } | { ok: fals
 
 /** Reads the operations variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
 export function parseOpsSettings(env: Record<string, string | undefined>): ParsedOpsSettings {
-  const input = Object.fromEntries(Object.entries(opsEnvNames).map(([key, name]) => [key, env[name] || opsDefaults[key as Key]]));
-  const result = schema.safeParse(input);
-  if (result.success) return { ok: true, settings: parsed(result.data) };
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path[0] as Key;
-    return `  ${opsEnvNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
-  });
-  return { ok: false, problems };
+  const read = readEnvSettings(opsEnvNames, opsDefaults, schema, env);
+  return read.ok ? { ok: true, settings: parsed(read.value) } : read;
 }

@@ -73,6 +73,7 @@ describe('the admin routes', () => {
     expect(listed[1]).toMatchObject({
       source: 'env',
       rateLimitPerMinute: null,
+      charsPerMinute: null,
       quotaSegmentsPerDay: 5,
       revoked: false,
       usage: { today: { requests: 1, segments: 2 }, sinceStart: { requests: 1, segments: 2 } },

@@ -1,10 +1,7 @@
-import { Hono } from 'hono';
-import { createMiddleware } from 'hono/factory';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { notFound, problem } from '../problem.ts';
-import { problemResponder } from '../v1/error-responses.ts';
-import { presentedKey } from './api-keys.ts';
-import { throttledKeyCheck, unauthorized, type Security } from './api-guard.ts';
-import { VerifiedKeyCache, verifyKey } from './key-hash.ts';
+import type { Security } from './api-guard.ts';
+import { operatorKeyGuard } from './operator-keys.ts';
 import { keyIdPattern } from './settings.ts';
 
 /**
@@ -12,23 +9,14 @@ import { keyIdPattern } from './settings.ts';
  * API key never opens /admin. Without an admin key configured, /admin answers 404 like any unknown path, so
  * the routes are not discoverable. Mount it on `/admin/*` before any admin routes.
  */
-export function adminAuth(security: Security) {
-  const verified = new VerifiedKeyCache<true>(16);
-  return createMiddleware(async function adminAuthMiddleware(c, next) {
-    const hash = security.settings.adminKeyHash;
-    if (!hash) return notFound(c);
-    const key = presentedKey(c);
-    if (key === undefined) {
-      return unauthorized(c, problemResponder, 'sotto-admin', 'The admin key is required: send it as "Authorization: Bearer <key>".', false);
-    }
-    const tag = verified.tag(key);
-    if (!verified.get(tag)) {
-      const checked = await throttledKeyCheck(security, c, problemResponder, () => verifyKey(key, hash));
-      if ('refused' in checked) return checked.refused;
-      if (!checked.result) return unauthorized(c, problemResponder, 'sotto-admin', 'This is not the admin key.', true);
-      verified.set(tag, true);
-    }
-    await next();
+export function adminAuth(security: Security): MiddlewareHandler {
+  const hash = security.settings.adminKeyHash;
+  if (!hash) return async (c) => notFound(c);
+  return operatorKeyGuard(security, {
+    realm: 'sotto-admin',
+    hashes: [hash],
+    missingDetail: 'The admin key is required: send it as "Authorization: Bearer <key>".',
+    wrongDetail: 'This is not the admin key.',
   });
 }
 
@@ -44,6 +32,7 @@ export function createAdminRoutes(security: Security) {
         id: entry.id,
         source: entry.source,
         rateLimitPerMinute: entry.rateLimitPerMinute ?? null,
+        charsPerMinute: entry.charsPerMinute ?? null,
         quotaSegmentsPerDay: entry.quotaSegmentsPerDay ?? null,
         revoked: entry.revoked,
         usage: clients.get(entry.id) ?? null,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { problemResponder } from '../v1/error-responses.ts';
 import { apiGuard, createSecurity, spendSegments } from './api-guard.ts';
 import { parseSecuritySettings } from './settings.ts';
-import { bearer, fromAddress, keyedEnv, keys, postJson, securedApp, translateBody } from './test-fixtures.ts';
+import { bearer, fromAddress, keyedEnv, keys, postJson, securedApp, sha256Hash, translateBody } from './test-fixtures.ts';
 
 async function expectProblem(res: Response, status: number): Promise<string> {
   expect(res.status).toBe(status);
@@ -62,14 +62,21 @@ describe('SOTTO_AUTH=required (the default once keys are configured)', () => {
     expect(service.requests).toHaveLength(4);
   });
 
-  it('refuses /translate without a valid api_key in LibreTranslate’s error shape', async () => {
+  it('refuses /translate without a valid api_key in LibreTranslate’s error shape: 401 without one, its 403 for a refused one', async () => {
     const { app, service } = securedApp();
     const missing = await app.request('/translate', postJson(libre));
     expect(await expectLibreError(missing, 401)).toMatch(/API key is required/);
     expect(missing.headers.get('WWW-Authenticate')).toBe('Bearer realm="sotto"');
-    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: 'nope' })), 401)).toMatch(/not valid/);
-    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: keys.carol })), 401)).toMatch(/revoked/);
+    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: 'nope' })), 403)).toMatch(/not valid/);
+    expect(await expectLibreError(await app.request('/translate', postJson({ ...libre, api_key: keys.carol })), 403)).toMatch(/revoked/);
+    expect(await expectLibreError(await app.request('/detect', postJson({ q: 'x', api_key: 'nope' })), 403)).toMatch(/not valid/);
     expect(service.requests).toEqual([]);
+  });
+
+  it('takes the key from `apiKey` too, as the libretranslate npm client sends it', async () => {
+    const { app } = securedApp();
+    expect((await app.request('/translate', postJson({ ...libre, apiKey: keys.dave }))).status).toBe(200);
+    expect((await app.request('/translate', postJson({ ...libre, apiKey: 'nope' }))).status).toBe(403);
   });
 
   it('keeps GET /languages open, as LibreTranslate does', async () => {
@@ -139,6 +146,45 @@ describe('rate limits and quotas', () => {
     expect((await from('10.0.0.2')).status).toBe(200);
   });
 
+  it('counts the characters of anonymous requests per address: 429 with Retry-After past the budget, 413 above it', async () => {
+    const { app, service } = securedApp({ SOTTO_ANON_CHARS_PER_MINUTE: '100' });
+    const send = (segments: string[], address = '10.0.0.1') =>
+      app.request('/v1/translate', postJson({ ...translateBody, segments }), fromAddress(address));
+    expect((await send(['x'.repeat(40), 'y'.repeat(40)])).status).toBe(200);
+    const over = await send(['z'.repeat(30)]);
+    expect(await expectProblem(over, 429)).toBe('30 characters exceed the 20 left of the 100 characters/minute for requests without an API key from this address');
+    expect(over.headers.get('Retry-After')).toBe('6');
+    expect((await send(['z'.repeat(20)])).status).toBe(200);
+    expect((await send(['w'.repeat(30)], '10.0.0.2')).status).toBe(200);
+    const huge = await send(['a'.repeat(50), 'b'.repeat(50), 'c'.repeat(1)], '10.0.0.3');
+    expect(await expectProblem(huge, 413)).toMatch(/^101 characters are more than the 100 a minute allowed/);
+    expect(service.requests.map((r) => r.segments.join('').length)).toEqual([80, 20, 30]);
+  });
+
+  it('counts a key’s characters against its charsPerMinute, LibreTranslate texts included', async () => {
+    const entries = JSON.stringify([{ id: 'erin', hash: sha256Hash(keys.dave), charsPerMinute: 60 }]);
+    const { app } = securedApp({ SOTTO_API_KEYS: entries });
+    const v1 = (segments: string[]) => app.request('/v1/translate', postJson({ ...translateBody, segments }, bearer(keys.dave)));
+    expect((await v1(['x'.repeat(30)])).status).toBe(200);
+    const libre = await app.request('/translate', postJson({ q: ['x'.repeat(20), 'y'.repeat(20)], source: 'en', target: 'de', api_key: keys.dave }));
+    expect(libre.status).toBe(429);
+    expect(((await libre.json()) as { error: string }).error).toMatch(/^40 characters exceed the 30 left of the 60 characters\/minute for key erin/);
+    expect(Number(libre.headers.get('Retry-After'))).toBe(10);
+  });
+
+  it('limits anonymous characters to 30 000 a minute by default; SOTTO_ANON_CHARS_PER_MINUTE=0 lifts it', async () => {
+    const statuses = async (env: Record<string, string>) => {
+      const { app } = securedApp(env);
+      const full = postJson({ ...translateBody, segments: Array.from({ length: 4 }, () => 'x'.repeat(50)) });
+      const seen = new Set<number>();
+      // 32 000 characters: over the budget however much of it refills while they are sent (under 4 s).
+      for (let i = 0; i < 160; i++) seen.add((await app.request('/v1/translate', full)).status);
+      return [...seen];
+    };
+    expect(await statuses({})).toEqual([200, 429]);
+    expect(await statuses({ SOTTO_ANON_CHARS_PER_MINUTE: '0' })).toEqual([200]);
+  });
+
   it('behind SOTTO_TRUSTED_PROXIES proxies, limits per the address X-Forwarded-For names, not per proxy', async () => {
     const behindIngress = (env: Record<string, string>) => securedApp({ SOTTO_ANON_RATE_PER_MINUTE: '1', ...env }).app;
     const send = (app: ReturnType<typeof behindIngress>, client: string) =>
@@ -158,6 +204,23 @@ describe('rate limits and quotas', () => {
     expect(Number(braked.headers.get('Retry-After'))).toBeGreaterThan(0);
     expect((await app.request('/v1/models', { headers: bearer(keys.dave) }, fromAddress('10.0.0.10'))).status).toBe(200);
   });
+
+  it('never locks out a valid key: from a braked address it is still checked and admitted, as is the admin key', async () => {
+    const { app } = securedApp();
+    const from = (headers: Record<string, string>) => app.request('/v1/models', { headers }, fromAddress('10.0.0.9'));
+    for (let i = 0; i < 40; i++) await from(bearer(`guess-${i}`));
+    expect((await from(bearer('guess-41'))).status).toBe(429);
+    expect((await from(bearer(keys.dave))).status).toBe(200);
+    expect((await app.request('/admin/keys', { headers: bearer(keys.admin) }, fromAddress('10.0.0.9'))).status).toBe(200);
+  });
+
+  it('brakes guesses at one named key without braking another key from the same address', async () => {
+    const { app } = securedApp();
+    const from = (key: string) => app.request('/v1/models', { headers: bearer(key) }, fromAddress('10.0.0.7'));
+    for (let i = 0; i < 30; i++) expect((await from(`sotto_dave.guess${i}`)).status).toBe(401);
+    expect((await from('sotto_dave.guess-31')).status).toBe(429);
+    expect((await from(keys.alice)).status).toBe(200);
+  });
 });
 
 describe('the request context', () => {
@@ -166,7 +229,7 @@ describe('the request context', () => {
     if (!result.ok) throw new Error(result.problems.join('\n'));
     return new Hono()
       .use(apiGuard(createSecurity(result.settings), problemResponder))
-      .get('/', (c) => spendSegments(c, 1, problemResponder) ?? c.json({ apiKeyId: c.get('apiKeyId') ?? null }));
+      .get('/', (c) => spendSegments(c, ['x'], problemResponder) ?? c.json({ apiKeyId: c.get('apiKeyId') ?? null }));
   }
 
   it('carries the key id for metrics and cost, and none for anonymous requests', async () => {

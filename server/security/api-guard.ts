@@ -7,8 +7,10 @@ import { clientAddressFrom } from './client-address.ts';
 import { RateLimiter, setRateLimitHeaders, tooManyRequests, UsageMeter, type Take } from './rate-limit.ts';
 import type { ApiKeyEntry, SecuritySettings } from './settings.ts';
 
-interface QuotaRefusal {
-  retryAfterSeconds: number;
+interface SpendRefusal {
+  /** 429 when waiting helps (Retry-After), 413 when the request is larger than the budget could ever allow. */
+  status: 413 | 429;
+  retryAfterSeconds?: number;
   detail: string;
 }
 
@@ -16,15 +18,16 @@ declare module 'hono' {
   interface ContextVariableMap {
     /** The API key a request authenticated with; undefined for anonymous requests. Metrics and cost attribute by it. */
     apiKeyId: string | undefined;
-    /** Set by apiGuard: counts segments against the caller's daily quota, or says why they do not fit. */
-    segmentQuota: ((segments: number) => QuotaRefusal | undefined) | undefined;
+    /** Set by apiGuard: counts a request's texts against the caller's character rate and daily quota, or says why they do not fit. */
+    textBudget: ((segments: readonly string[]) => SpendRefusal | undefined) | undefined;
     /** Set by apiGuard: the client's address, through the trusted proxies. */
     clientAddress: string | undefined;
   }
 }
 
-// Uncached key checks (each may run scrypt) per client address and minute: a brake on guessing and on CPU use.
-const keyChecksPerMinute = 30;
+// Refused keys per client address, per key named, and minute: a brake on guessing and on CPU use (each
+// check of a key that is not cached may run scrypt). Only failures count, so a valid key never uses it up.
+const keyFailuresPerMinute = 30;
 
 /** The per-server security state: keys, buckets, usage. One per app, so tests start clean. */
 export interface Security {
@@ -33,6 +36,9 @@ export interface Security {
   usage: UsageMeter;
   keyRates: RateLimiter;
   anonymousRates: RateLimiter;
+  /** Characters a minute, by key id or (anonymous) by address. */
+  charRates: RateLimiter;
+  /** Refused keys, by client address and the key they name (the key-guessing brake). */
   keyChecks: RateLimiter;
   now: () => number;
 }
@@ -44,6 +50,7 @@ export function createSecurity(settings: SecuritySettings, now: () => number = D
     usage: new UsageMeter(),
     keyRates: new RateLimiter(),
     anonymousRates: new RateLimiter(),
+    charRates: new RateLimiter(),
     keyChecks: new RateLimiter(),
     now,
   };
@@ -61,17 +68,27 @@ export function stickyClient(c: Context): string {
   return id === undefined ? `address:${c.get('clientAddress') ?? 'unknown'}` : `key:${id}`;
 }
 
-/** Runs `check` (a key verification that missed the cache) if this address has checks left; else a 429. */
-export async function throttledKeyCheck<T>(
+/**
+ * Runs `check` (a key verification that missed the cache) unless this address has used up its failures
+ * against `subject` (the key entry, or the operator realm, the key names): guesses at one key, or at keys
+ * that name none, never brake the check of another key. A failed check counts; else a 429.
+ */
+export async function throttledKeyCheck<T extends { ok: boolean }>(
   security: Security,
   c: Context,
   respond: ErrorResponder,
+  subject: string,
   check: () => Promise<T>,
 ): Promise<{ result: T } | { refused: Response }> {
-  const take = security.keyChecks.take(clientAddress(c, security), keyChecksPerMinute, security.now());
-  if (take.allowed) return { result: await check() };
-  const detail = `too many unrecognised keys from this address; at most ${keyChecksPerMinute} a minute are checked`;
-  return { refused: tooManyRequests(c, respond, take.retryAfterSeconds, detail) };
+  const bucket = `${clientAddress(c, security)} ${subject}`;
+  const peek = security.keyChecks.peek(bucket, keyFailuresPerMinute, security.now());
+  if (!peek.allowed) {
+    const detail = `too many unrecognised keys from this address; at most ${keyFailuresPerMinute} a minute are checked`;
+    return { refused: tooManyRequests(c, respond, peek.retryAfterSeconds, detail) };
+  }
+  const result = await check();
+  if (!result.ok) security.keyChecks.take(bucket, keyFailuresPerMinute, security.now());
+  return { result };
 }
 
 /** A 401 with the Bearer challenge (RFC 6750); `invalid` when a key was presented and refused. */
@@ -87,6 +104,8 @@ export interface ApiGuardOptions {
   bodyKey?: (c: Context) => Promise<string | undefined>;
   /** Open even when auth is required (LibreTranslate's GET /languages); limited per address. */
   keyless?: boolean;
+  /** The status for a key presented and refused: 401 with a Bearer challenge, or LibreTranslate's 403. */
+  refusedKeyStatus?: 401 | 403;
 }
 
 /**
@@ -105,12 +124,13 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
     if (key !== undefined) {
       let verification: Verification | undefined = security.keys.cached(key);
       if (!verification) {
-        const checked = await throttledKeyCheck(security, c, respond, () => security.keys.verify(key));
+        const checked = await throttledKeyCheck(security, c, respond, security.keys.subjectOf(key), () => security.keys.verify(key));
         if ('refused' in checked) return checked.refused;
         verification = checked.result;
       }
       if (!verification.ok) {
         const detail = verification.reason === 'revoked' ? 'This API key has been revoked.' : 'This API key is not valid.';
+        if (options.refusedKeyStatus === 403) return respond(c, 403, 'Forbidden', detail);
         return unauthorized(c, respond, 'sotto', detail, true);
       }
       entry = verification.entry;
@@ -119,26 +139,37 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
     }
 
     const now = security.now();
+    const whose = entry ? `for key ${entry.id}` : 'for requests without an API key from this address';
     let take: Take | undefined;
     if (entry?.rateLimitPerMinute) take = security.keyRates.take(entry.id, entry.rateLimitPerMinute, now);
     else if (!entry && anonRatePerMinute > 0) take = security.anonymousRates.take(address, anonRatePerMinute, now);
     if (take && !take.allowed) {
       setRateLimitHeaders(c, take);
-      const who = entry ? `for key ${entry.id}` : 'for requests without an API key from this address';
-      return tooManyRequests(c, respond, take.retryAfterSeconds, `rate limit of ${take.limit} requests/minute ${who} exceeded`);
+      return tooManyRequests(c, respond, take.retryAfterSeconds, `rate limit of ${take.limit} requests/minute ${whose} exceeded`);
     }
 
     const id = entry?.id;
     const quota = entry?.quotaSegmentsPerDay;
+    const charBudget = entry ? entry.charsPerMinute : security.settings.anonCharsPerMinute || undefined;
+    const charClient = entry ? `key:${entry.id}` : `address:${address}`;
     c.set('apiKeyId', id);
-    c.set('segmentQuota', (segments) => {
-      const spent = security.usage.spend(id, segments, quota, security.now());
+    c.set('textBudget', (segments) => {
+      const chars = segments.reduce((total, segment) => total + segment.length, 0);
+      if (charBudget !== undefined) {
+        if (chars > charBudget) return { status: 413, detail: `${chars} characters are more than the ${charBudget} a minute allowed ${whose}; send fewer at a time` };
+        const take = security.charRates.take(charClient, charBudget, security.now(), chars);
+        if (!take.allowed) {
+          const detail = `${chars} characters exceed the ${take.remaining} left of the ${charBudget} characters/minute ${whose}`;
+          return { status: 429, retryAfterSeconds: take.retryAfterSeconds, detail };
+        }
+      }
+      const spent = security.usage.spend(id, segments.length, quota, security.now());
       if (spent.allowed) return undefined;
       const detail =
         spent.left === 0
           ? `daily quota of ${quota} segments used for key ${id}; it resets at midnight UTC`
-          : `${segments} segments exceed the ${spent.left} left of the daily quota of ${quota} segments for key ${id}`;
-      return { retryAfterSeconds: spent.retryAfterSeconds, detail };
+          : `${segments.length} segments exceed the ${spent.left} left of the daily quota of ${quota} segments for key ${id}`;
+      return { status: 429, retryAfterSeconds: spent.retryAfterSeconds, detail };
     });
     security.usage.request(id, now);
     await next();
@@ -146,8 +177,13 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
   });
 }
 
-/** For a translate route, after validation: counts its segments against the caller's daily quota; a 429 when over. */
-export function spendSegments(c: Context, segments: number, respond: ErrorResponder): Response | undefined {
-  const refusal = c.get('segmentQuota')?.(segments);
-  return refusal && tooManyRequests(c, respond, refusal.retryAfterSeconds, refusal.detail);
+/**
+ * For a translate route, after validation: counts its texts against the caller's characters a minute and its
+ * daily quota of segments; a 429 with Retry-After when over, a 413 when larger than the character budget itself.
+ */
+export function spendSegments(c: Context, segments: readonly string[], respond: ErrorResponder): Response | undefined {
+  const refusal = c.get('textBudget')?.(segments);
+  if (!refusal) return undefined;
+  if (refusal.retryAfterSeconds === undefined) return respond(c, refusal.status, 'Content Too Large', refusal.detail);
+  return tooManyRequests(c, respond, refusal.retryAfterSeconds, refusal.detail);
 }

@@ -57,11 +57,22 @@ export class ApiKeyStore {
     return entry && this.#result(entry);
   }
 
+  /** The entry a `sotto_<id>.<secret>` key names, if there is one. */
+  #named(key: string): ApiKeyEntry | undefined {
+    return key.startsWith(apiKeyPrefix) ? this.#entries.get(key.slice(apiKeyPrefix.length).split('.')[0]!) : undefined;
+  }
+
+  /** What the key-guessing brake counts a failed check of `key` against: the entry it names, else all unnamed keys. */
+  subjectOf(key: string): string {
+    const named = this.#named(key);
+    return named ? `key:${named.id}` : 'unnamed';
+  }
+
   async verify(key: string): Promise<Verification> {
     const known = this.cached(key);
     if (known) return known;
     if (key.length > maxKeyLength) return { ok: false, reason: 'unknown' };
-    const named = key.startsWith(apiKeyPrefix) ? this.#entries.get(key.slice(apiKeyPrefix.length).split('.')[0]!) : undefined;
+    const named = this.#named(key);
     const candidates = this.list().filter((entry) => entry === named || entry.hash.kind === 'sha256');
     for (const entry of candidates) {
       if (!(await verifyKey(key, entry.hash))) continue;

@@ -15,14 +15,14 @@ function createKey(...args: string[]) {
 
 describe('npm run keys:create', () => {
   it('prints a key once and an entry whose hash verifies it', async () => {
-    const { status, stdout, lines } = createKey('--id', 'alice', '--rate', '120', '--quota', '100000');
+    const { status, stdout, lines } = createKey('--id', 'alice', '--rate', '120', '--chars', '50000', '--quota', '100000');
     expect(status).toBe(0);
     const key = lines.find((line) => line.startsWith('sotto_'))!;
     const entryLine = lines.find((line) => line.startsWith('{'))!;
     expect(key).toMatch(/^sotto_alice\.[\w-]{43}$/);
     expect(stdout.split(key)).toHaveLength(2);
     const entry = JSON.parse(entryLine) as Record<string, unknown>;
-    expect(entry).toEqual({ id: 'alice', hash: expect.stringMatching(/^scrypt\$/), rateLimitPerMinute: 120, quotaSegmentsPerDay: 100000 });
+    expect(entry).toEqual({ id: 'alice', hash: expect.stringMatching(/^scrypt\$/), rateLimitPerMinute: 120, charsPerMinute: 50000, quotaSegmentsPerDay: 100000 });
     expect(entryLine).not.toContain(key.split('.')[1]);
 
     const settings = parseSecuritySettings({ SOTTO_API_KEYS_FILE: '/keys' }, () => `${entryLine}\n`);
@@ -38,7 +38,17 @@ describe('npm run keys:create', () => {
     expect(hash.ok && (await verifyKey(key, hash.hash))).toBe(true);
   });
 
+  it('makes the metrics token and the value of SOTTO_METRICS_TOKEN_HASH', async () => {
+    const { status, stdout, lines } = createKey('--metrics');
+    expect(status).toBe(0);
+    expect(stdout).toContain('Set SOTTO_METRICS_TOKEN_HASH to:');
+    const key = lines.find((line) => line.startsWith('sotto-metrics.'))!;
+    const hash = parseKeyHash(lines.find((line) => line.startsWith('scrypt$'))!);
+    expect(hash.ok && (await verifyKey(key, hash.hash))).toBe(true);
+  });
+
   it.each([
+    [['--metrics', '--admin'], /takes no other options/],
     [[], /--id is required/],
     [['--id', 'a.b'], /--id must be 1 to 64 letters/],
     [['--id', 'a', '--rate', '0'], /--rate must be a whole number of at least 1/],

@@ -24,6 +24,21 @@ describe('RateLimiter', () => {
     expect(limiter.take('a', 60, t0 + 61_000)).toMatchObject({ allowed: true, remaining: 59, resetSeconds: 1 });
   });
 
+  it('peeks without taking', () => {
+    const limiter = new RateLimiter();
+    expect(limiter.peek('a', 1, t0)).toMatchObject({ allowed: true, remaining: 1 });
+    expect(limiter.take('a', 1, t0).allowed).toBe(true);
+    expect(limiter.peek('a', 1, t0)).toMatchObject({ allowed: false, retryAfterSeconds: 60 });
+    expect(limiter.peek('a', 1, t0 + 60_000).allowed).toBe(true);
+  });
+
+  it('takes several tokens at once (characters), waiting for as many to refill', () => {
+    const limiter = new RateLimiter();
+    expect(limiter.take('a', 600, t0, 500)).toMatchObject({ allowed: true, remaining: 100 });
+    expect(limiter.take('a', 600, t0, 200)).toMatchObject({ allowed: false, remaining: 100, retryAfterSeconds: 10 });
+    expect(limiter.take('a', 600, t0 + 10_000, 200)).toMatchObject({ allowed: true, remaining: 0 });
+  });
+
   it('keeps clients apart', () => {
     const limiter = new RateLimiter();
     limiter.take('a', 1, t0);

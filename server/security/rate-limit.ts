@@ -19,31 +19,47 @@ interface Bucket {
 
 /**
  * Token buckets by client (key id or address): `perMinute` tokens, refilled evenly over a minute, so a
- * client may burst a minute's worth and then continues at the rate. Idle buckets are full and so are
- * safe to forget: past `maxTracked` clients the least recently seen goes.
+ * client may burst a minute's worth and then continues at the rate. A take may cost more than one token
+ * (characters, say), never more than `perMinute`: a larger one could never be allowed. Idle buckets are full
+ * and so are safe to forget: past `maxTracked` clients the least recently seen goes.
  */
 export class RateLimiter {
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(private readonly maxTracked = 10_000) {}
 
-  take(client: string, perMinute: number, nowMs: number): Take {
-    const perMs = perMinute / 60_000;
-    const bucket = this.#buckets.get(client);
-    const tokens = bucket ? Math.min(perMinute, bucket.tokens + (nowMs - bucket.updatedMs) * perMs) : perMinute;
-    const allowed = tokens >= 1;
-    const left = allowed ? tokens - 1 : tokens;
+  take(client: string, perMinute: number, nowMs: number, cost = 1): Take {
+    const tokens = this.#level(client, perMinute, nowMs);
+    const allowed = tokens >= cost;
+    const left = allowed ? tokens - cost : tokens;
     this.#buckets.delete(client);
     this.#buckets.set(client, { tokens: left, updatedMs: nowMs });
     if (this.#buckets.size > this.maxTracked) this.#buckets.delete(this.#buckets.keys().next().value!);
-    return {
-      allowed,
-      limit: perMinute,
-      remaining: Math.floor(left),
-      resetSeconds: Math.ceil((perMinute - left) / perMs / 1000),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - left) / perMs / 1000)),
-    };
+    return outcome(allowed, perMinute, left, allowed ? 0 : cost);
   }
+
+  /** What taking one token would answer, without taking it. */
+  peek(client: string, perMinute: number, nowMs: number): Take {
+    const tokens = this.#level(client, perMinute, nowMs);
+    return outcome(tokens >= 1, perMinute, tokens, tokens >= 1 ? 0 : 1);
+  }
+
+  #level(client: string, perMinute: number, nowMs: number): number {
+    const bucket = this.#buckets.get(client);
+    return bucket ? Math.min(perMinute, bucket.tokens + (nowMs - bucket.updatedMs) * (perMinute / 60_000)) : perMinute;
+  }
+}
+
+/** `waitFor`: the tokens a refused take needs (0 when allowed). */
+function outcome(allowed: boolean, perMinute: number, left: number, waitFor: number): Take {
+  const perMs = perMinute / 60_000;
+  return {
+    allowed,
+    limit: perMinute,
+    remaining: Math.max(0, Math.floor(left)),
+    resetSeconds: Math.ceil((perMinute - left) / perMs / 1000),
+    retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((waitFor - left) / perMs / 1000)),
+  };
 }
 
 interface Usage {

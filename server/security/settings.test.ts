@@ -19,7 +19,7 @@ function problems(env: Record<string, string>, readFile = noFiles): string {
 
 describe('parseSecuritySettings', () => {
   it('turns auth off when no keys are configured, so the app works out of the box', () => {
-    expect(settings(parseSecuritySettings({}, noFiles))).toEqual({ auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600, trustedProxyHops: 0 });
+    expect(settings(parseSecuritySettings({}, noFiles))).toEqual({ auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600, anonCharsPerMinute: 30_000, trustedProxyHops: 0 });
   });
 
   it('requires keys once some are configured, and reads limits, revocations and the admin hash', () => {
@@ -48,6 +48,14 @@ describe('parseSecuritySettings', () => {
     expect(parsed.corsOrigins).toEqual(['https://a.example', 'http://localhost:5173']);
     expect(parsed.anonRatePerMinute).toBe(0);
     expect(parsed.trustedProxyHops).toBe(2);
+  });
+
+  it('reads the anonymous character budget and a key’s characters a minute', () => {
+    const keysJson = JSON.stringify([{ id: 'erin', hash: sha256Hash('e'), charsPerMinute: 5000 }]);
+    const parsed = settings(parseSecuritySettings({ SOTTO_ANON_CHARS_PER_MINUTE: '0', SOTTO_API_KEYS: keysJson }, noFiles));
+    expect(parsed.anonCharsPerMinute).toBe(0);
+    expect(parsed.keys[0]!.charsPerMinute).toBe(5000);
+    expect(problems({ SOTTO_ANON_CHARS_PER_MINUTE: 'many' })).toContain('SOTTO_ANON_CHARS_PER_MINUTE="many": must be a whole number (0: no limit)');
   });
 
   it.each([

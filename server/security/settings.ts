@@ -11,6 +11,8 @@ export interface ApiKeyEntry {
   id: string;
   hash: KeyHash;
   rateLimitPerMinute?: number;
+  /** Characters of text a minute, over all its requests: what inference costs grows with them, not with requests. */
+  charsPerMinute?: number;
   quotaSegmentsPerDay?: number;
   revoked: boolean;
   /** Where the entry came from: revocations are written back to the keys file, never to the environment. */
@@ -23,10 +25,14 @@ export interface SecuritySettings {
   keysFile?: string;
   /** Unset: the /admin routes answer 404. */
   adminKeyHash?: KeyHash;
+  /** Opens GET /metrics to scrapers (as does the admin key); once set, /metrics needs one of the two whatever SOTTO_AUTH says. */
+  metricsTokenHash?: KeyHash;
   /** Origins allowed to call the API from a browser; empty: same-origin only. */
   corsOrigins: string[];
   /** Per client address, for requests without a key; 0: no limit. */
   anonRatePerMinute: number;
+  /** Characters of text a minute per client address, for requests without a key; 0: no limit. */
+  anonCharsPerMinute: number;
   /** Proxies in front of the server that append to X-Forwarded-For (0: the peer is the client). */
   trustedProxyHops: number;
 }
@@ -36,12 +42,16 @@ export const securityEnvNames = {
   keys: 'SOTTO_API_KEYS',
   keysFile: 'SOTTO_API_KEYS_FILE',
   adminKeyHash: 'SOTTO_ADMIN_KEY_HASH',
+  metricsTokenHash: 'SOTTO_METRICS_TOKEN_HASH',
   corsOrigins: 'SOTTO_CORS_ORIGINS',
   anonRatePerMinute: 'SOTTO_ANON_RATE_PER_MINUTE',
+  anonCharsPerMinute: 'SOTTO_ANON_CHARS_PER_MINUTE',
   trustedProxies: 'SOTTO_TRUSTED_PROXIES',
 } as const;
 
 const defaultAnonRatePerMinute = 600;
+// A few pages of text a minute: far more than one speaker's transcripts, far less than one request of the largest size.
+const defaultAnonCharsPerMinute = 30_000;
 
 /** Key ids show in URLs, logs and keys (`sotto_<id>.<secret>`), hence no dots. */
 export const keyIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -60,6 +70,7 @@ const entrySchema = z
     id: z.string().regex(keyIdPattern, 'must be 1 to 64 letters, digits, "_" or "-"'),
     hash: keyHash,
     rateLimitPerMinute: positiveInt.optional(),
+    charsPerMinute: positiveInt.optional(),
     quotaSegmentsPerDay: positiveInt.optional(),
     revoked: z.literal(true, 'must be true when present').optional(),
   })
@@ -123,12 +134,15 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
     else report(securityEnvNames.keys, 'must be a JSON array of key entries');
   }
 
-  let adminKeyHash: KeyHash | undefined;
-  if (env[securityEnvNames.adminKeyHash]) {
-    const parsed = keyHash.safeParse(env[securityEnvNames.adminKeyHash]);
-    if (parsed.success) adminKeyHash = parsed.data;
-    else report(securityEnvNames.adminKeyHash, parsed.error.issues[0]!.message);
-  }
+  const operatorHash = (name: string): KeyHash | undefined => {
+    if (!env[name]) return undefined;
+    const parsed = keyHash.safeParse(env[name]);
+    if (parsed.success) return parsed.data;
+    report(name, parsed.error.issues[0]!.message);
+    return undefined;
+  };
+  const adminKeyHash = operatorHash(securityEnvNames.adminKeyHash);
+  const metricsTokenHash = operatorHash(securityEnvNames.metricsTokenHash);
 
   const authText = env[securityEnvNames.auth] || (keys.length > 0 ? 'required' : 'off');
   const auth = z.enum(AUTH_MODES).safeParse(authText);
@@ -141,15 +155,20 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
   const origins = z.array(origin).safeParse(originsText.split(',').map((o) => o.trim()).filter((o) => o !== ''));
   if (!origins.success) for (const issue of origins.error.issues) report(securityEnvNames.corsOrigins, issue.message);
 
-  const rateText = env[securityEnvNames.anonRatePerMinute] || String(defaultAnonRatePerMinute);
-  const rate = /^\d{1,9}$/.test(rateText) ? Number(rateText) : undefined;
-  if (rate === undefined) report(`${securityEnvNames.anonRatePerMinute}=${JSON.stringify(rateText)}`, 'must be a whole number (0: no limit)');
+  const limit = (name: string, fallback: number): number | undefined => {
+    const text = env[name] || String(fallback);
+    if (/^\d{1,9}$/.test(text)) return Number(text);
+    report(`${name}=${JSON.stringify(text)}`, 'must be a whole number (0: no limit)');
+    return undefined;
+  };
+  const rate = limit(securityEnvNames.anonRatePerMinute, defaultAnonRatePerMinute);
+  const chars = limit(securityEnvNames.anonCharsPerMinute, defaultAnonCharsPerMinute);
 
   const hopsText = env[securityEnvNames.trustedProxies] || '0';
   const hops = /^\d$/.test(hopsText) ? Number(hopsText) : undefined;
   if (hops === undefined) report(`${securityEnvNames.trustedProxies}=${JSON.stringify(hopsText)}`, 'must be the number of proxies in front of the server, 0 to 9');
 
-  if (problems.length > 0 || !auth.success || !origins.success || rate === undefined || hops === undefined) return { ok: false, problems };
+  if (problems.length > 0 || !auth.success || !origins.success || rate === undefined || chars === undefined || hops === undefined) return { ok: false, problems };
   return {
     ok: true,
     settings: {
@@ -157,8 +176,10 @@ export function parseSecuritySettings(env: Record<string, string | undefined>, r
       keys,
       ...(keysFile ? { keysFile } : {}),
       ...(adminKeyHash ? { adminKeyHash } : {}),
+      ...(metricsTokenHash ? { metricsTokenHash } : {}),
       corsOrigins: origins.data,
       anonRatePerMinute: rate,
+      anonCharsPerMinute: chars,
       trustedProxyHops: hops,
     },
   };

@@ -15,6 +15,8 @@ export interface TranslateRequest {
   signal?: AbortSignal;
   /** A stable id of the caller (its API key, else its address): keeps it on one version during a canary. */
   client?: string;
+  /** Other translations wanted per segment, besides the best (LibreTranslate's `alternatives`). */
+  alternatives?: number;
 }
 
 export interface TranslateResult {
@@ -26,6 +28,8 @@ export interface TranslateResult {
   cached: number;
   /** This request's share of inference time: each batch's time split evenly among its segments; cached ones are free. */
   computeSeconds: number;
+  /** Per segment, up to `alternatives` other translations, when asked for and the engine gives them. */
+  alternatives?: string[][];
 }
 
 export interface EngineStats {

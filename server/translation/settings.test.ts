@@ -20,7 +20,7 @@ describe('parseTranslationSettings', () => {
     expect(settings({})).toEqual({
       models: [],
       providers: ['cuda', 'webgpu', 'cpu'],
-      isolation: 'thread',
+      isolation: 'process',
       precision: 'auto',
       workers: 4,
       threads: { intraOpNumThreads: 4, interOpNumThreads: 1 },
@@ -42,7 +42,7 @@ describe('parseTranslationSettings', () => {
       settings({
         SOTTO_TRANSLATION_MODELS: 'sotto/a, sotto/b',
         SOTTO_PROVIDERS: 'webgpu,cpu',
-        SOTTO_INFERENCE_ISOLATION: 'process',
+        SOTTO_INFERENCE_ISOLATION: 'thread',
         SOTTO_TRANSLATION_PRECISION: 'fp32',
         SOTTO_TRANSLATION_WORKERS: '2',
         SOTTO_ORT_INTRA_OP_THREADS: '3',
@@ -62,7 +62,7 @@ describe('parseTranslationSettings', () => {
     ).toEqual({
       models: ['sotto/a', 'sotto/b'],
       providers: ['webgpu', 'cpu'],
-      isolation: 'process',
+      isolation: 'thread',
       precision: 'fp32',
       workers: 2,
       threads: { intraOpNumThreads: 3, interOpNumThreads: 1 },

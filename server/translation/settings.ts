@@ -71,7 +71,9 @@ function translationDefaults(machine: Machine): Record<Key, string> {
   return {
     models: '',
     providers: PROVIDERS.join(','),
-    isolation: 'thread',
+    // A native crash in ONNX Runtime then costs one worker's batch, retried, instead of the server and every
+    // request in flight; measured cost (bench:server, marian q8): about +1-2.5 s to start and +50 MiB per worker.
+    isolation: 'process',
     precision: 'auto',
     workers: String(defaultWorkerCount(machine.cores)),
     intraOpThreads: '',

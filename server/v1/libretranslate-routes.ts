@@ -1,11 +1,13 @@
 import { Hono, type Context } from 'hono';
-import { z } from 'zod';
+import { chargeTranslation, type Pricing } from '../ops/cost.ts';
 import { apiGuard, spendSegments, stickyClient, type Security } from '../security/api-guard.ts';
 import { apiCors } from '../security/cors.ts';
 import type { TranslationService } from '../translation/service.ts';
 import type { RequestLimits } from '../translation/settings.ts';
 import { libreResponder, translationFailure } from './error-responses.ts';
-import { clientDeadline, invalidBody, isJson, limitBody, requireMediaType } from './request-checks.ts';
+import { detectLanguages, type DetectedLanguage } from './language-detection.ts';
+import { bodyApiKey, detectBody, libreTexts, libreTranslateBody, readLibreBody, servedLanguage } from './libretranslate-request.ts';
+import { clientDeadline, invalidBody, limitBody, requireMediaType } from './request-checks.ts';
 
 const displayNames = new Intl.DisplayNames(['en'], { type: 'language' });
 
@@ -13,64 +15,53 @@ function languageName(code: string): string {
   return displayNames.of(code) ?? code;
 }
 
-function libreBody(limits: RequestLimits) {
-  const text = z.string().max(limits.maxSegmentChars, `must be at most ${limits.maxSegmentChars} characters`);
-  return z.object({
-    q: z.union([text, z.array(text).min(1, 'must not be empty').max(limits.maxSegments, `must have at most ${limits.maxSegments} texts`)]),
-    source: z.string().min(1),
-    target: z.string().min(1),
-    format: z.enum(['text', 'html']).default('text'),
-    // Checked by apiGuard (bodyApiKey), before this schema runs.
-    api_key: z.string().optional(),
-  });
-}
-
-/** LibreTranslate clients send their key as the `api_key` field of the JSON or form body. */
-async function bodyApiKey(c: Context): Promise<string | undefined> {
-  try {
-    const raw: unknown = isJson(c) ? await c.req.json() : await c.req.parseBody();
-    const key = typeof raw === 'object' && raw !== null ? (raw as { api_key?: unknown }).api_key : undefined;
-    return typeof key === 'string' && key !== '' ? key : undefined;
-  } catch {
-    // The handler reads the same body and answers the parse error.
-    return undefined;
-  }
-}
+const bodyTypes = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+const unreadable = (c: Context) => libreResponder(c, 400, 'Bad Request', 'Invalid request: the body could not be parsed.');
+// LibreTranslate's own defaults for its web page.
+const frontendTimeoutMs = 500;
 
 /**
- * LibreTranslate-compatible routes, so its clients and plugins work unchanged: POST /translate (JSON or
- * form) and GET /languages, which stays open to clients without a key. Errors take LibreTranslate's
- * `{ "error": "…" }` shape.
+ * LibreTranslate-compatible routes, so its clients and plugins work unchanged: POST /translate (JSON or form;
+ * `source: "auto"`, `format: "html"`, `alternatives`), POST /detect, and GET /languages and GET
+ * /frontend/settings, which stay open to clients without a key. Translations are billed, counted and logged as
+ * on /v1; errors take LibreTranslate's `{ "error": "…" }` shape, and a refused key is its 403.
  */
-export function createLibreTranslateRoutes(service: TranslationService, limits: RequestLimits, security: Security) {
-  const body = libreBody(limits);
+export function createLibreTranslateRoutes(service: TranslationService, limits: RequestLimits, security: Security, pricing: Pricing) {
+  const body = libreTranslateBody(limits);
   const cors = apiCors(security.settings.corsOrigins);
+  const served = () => new Set(service.languages().map((language) => language.code));
+  const withBody = [requireMediaType(bodyTypes, libreResponder), limitBody(limits.maxBodyBytes, libreResponder)] as const;
+  const keyed = apiGuard(security, libreResponder, { bodyKey: bodyApiKey, refusedKeyStatus: 403 });
+  const open = apiGuard(security, libreResponder, { keyless: true });
   return new Hono()
     .use('/translate', cors)
+    .use('/detect', cors)
     .use('/languages', cors)
-    .post(
-      '/translate',
-      requireMediaType(['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'], libreResponder),
-      limitBody(limits.maxBodyBytes, libreResponder),
-      clientDeadline(libreResponder),
-      apiGuard(security, libreResponder, { bodyKey: bodyApiKey }),
-      async (c) => {
-        let raw: unknown;
-        try {
-          raw = isJson(c) ? await c.req.json() : await c.req.parseBody({ all: true });
-        } catch {
-          return libreResponder(c, 400, 'Bad Request', 'Invalid request: the body could not be parsed.');
-        }
-        const parsed = body.safeParse(raw);
-        if (!parsed.success) return invalidBody(c, parsed.error, libreResponder, 400);
-        const { q, source, target, format } = parsed.data;
-        if (source === 'auto') {
-          return libreResponder(c, 422, 'Unprocessable Content', 'Language detection is not available on this server; give the source language.');
-        }
-        if (format !== 'text') return libreResponder(c, 400, 'Bad Request', 'Only format "text" is supported.');
-        const segments = typeof q === 'string' ? [q] : q;
-        const overQuota = spendSegments(c, segments.length, libreResponder);
-        if (overQuota) return overQuota;
+    .use('/frontend/settings', cors)
+    .post('/translate', ...withBody, clientDeadline(libreResponder), keyed, async (c) => {
+      const raw = await readLibreBody(c);
+      if (raw === undefined) return unreadable(c);
+      const parsed = body.safeParse(raw);
+      if (!parsed.success) return invalidBody(c, parsed.error, libreResponder, 400);
+      const { q, format, alternatives } = parsed.data;
+      const texts = typeof q === 'string' ? [q] : q;
+      const { segments, assemble } = libreTexts(texts, format);
+      if (segments.length > limits.maxSegments) {
+        const detail = `Invalid request: the HTML has ${segments.length} text nodes; at most ${limits.maxSegments} are translated in one request.`;
+        return libreResponder(c, 400, 'Bad Request', detail);
+      }
+      const languages = served();
+      const target = servedLanguage(parsed.data.target, languages);
+      const detected: DetectedLanguage | undefined =
+        parsed.data.source.toLowerCase() === 'auto' ? detectLanguages(segments.join('\n'), [...languages])[0] : undefined;
+      const source = detected?.language ?? servedLanguage(parsed.data.source, languages);
+      const overQuota = spendSegments(c, segments, libreResponder);
+      if (overQuota) return overQuota;
+
+      let translations = segments;
+      let alternativesPerSegment: string[][] | undefined;
+      // Text already in the target language (as detected) is answered as it is, like the web app does.
+      if (segments.length > 0 && !(detected && source === target)) {
         try {
           const result = await service.translate({
             segments,
@@ -79,17 +70,58 @@ export function createLibreTranslateRoutes(service: TranslationService, limits: 
             deadlineMs: c.get('deadlineMs'),
             signal: c.req.raw.signal,
             client: stickyClient(c),
+            // LibreTranslate has no alternatives for HTML either.
+            ...(alternatives > 0 && format === 'text' ? { alternatives } : {}),
           });
-          return c.json({ translatedText: typeof q === 'string' ? result.translations[0]! : result.translations }, 200);
+          chargeTranslation(c, result, pricing);
+          translations = result.translations;
+          alternativesPerSegment = result.alternatives;
         } catch (err) {
           return translationFailure(c, err, libreResponder);
         }
-      },
-    )
-    .get('/languages', apiGuard(security, libreResponder, { keyless: true }), (c) =>
+      }
+      const single = typeof q === 'string';
+      const translated = assemble(translations);
+      const perText = texts.map((_, i) => (format === 'text' ? (alternativesPerSegment?.[i] ?? []) : []));
+      return c.json(
+        {
+          translatedText: single ? translated[0]! : translated,
+          ...(detected && { detectedLanguage: single ? detected : texts.map(() => detected) }),
+          ...(alternatives > 0 && { alternatives: single ? perText[0]! : perText }),
+        },
+        200,
+      );
+    })
+    .post('/detect', ...withBody, keyed, async (c) => {
+      const raw = await readLibreBody(c);
+      if (raw === undefined) return unreadable(c);
+      const parsed = detectBody.safeParse(raw);
+      if (!parsed.success) return libreResponder(c, 400, 'Bad Request', 'Invalid request: missing q parameter');
+      const { q } = parsed.data;
+      return c.json(detectLanguages(typeof q === 'string' ? q : q.join('\n'), [...served()]), 200);
+    })
+    .get('/languages', open, (c) =>
       c.json(
         service.languages().map(({ code, targets }) => ({ code, name: languageName(code), targets })),
         200,
       ),
-    );
+    )
+    .get('/frontend/settings', open, (c) => {
+      const languages = service.languages();
+      const target = languages.find((language) => language.code === 'en')?.targets[0] ?? languages[0]?.code ?? 'en';
+      const { auth } = security.settings;
+      return c.json(
+        {
+          charLimit: limits.maxSegmentChars,
+          frontendTimeout: frontendTimeoutMs,
+          apiKeys: auth !== 'off',
+          keyRequired: auth === 'required',
+          suggestions: false,
+          filesTranslation: false,
+          supportedFilesFormat: [],
+          language: { source: { code: 'auto', name: 'Auto Detect' }, target: { code: target, name: languageName(target) } },
+        },
+        200,
+      );
+    });
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Handler } from 'hono';
 import { validator } from 'hono/validator';
 import { z } from 'zod';
 import { chargeTranslation, type Pricing } from '../ops/cost.ts';
@@ -50,7 +50,7 @@ export function createTranslationRoutes(service: TranslationService, limits: Req
       }),
       async (c) => {
         const { deadlineMs, ...request } = c.req.valid('json');
-        const overQuota = spendSegments(c, request.segments.length, problemResponder);
+        const overQuota = spendSegments(c, request.segments, problemResponder);
         if (overQuota) return overQuota;
         try {
           const result = await service.translate({
@@ -66,11 +66,22 @@ export function createTranslationRoutes(service: TranslationService, limits: Req
       },
     )
     .get('/v1/models', (c) => c.json({ models: service.models() }, 200))
-    .get('/v1/stats', (c) => {
-      try {
-        return c.json(service.stats(), 200);
-      } catch (err) {
-        return translationFailure(c, err, problemResponder);
-      }
-    });
+    .get('/v1/stats', engineStats(service, { processIds: false }));
+}
+
+/**
+ * GET /v1/stats, and GET /admin/stats behind the admin key: cache, queue and worker statistics. The inference
+ * processes' ids tell an API client what to signal on the host, so only the admin sees them.
+ */
+export function engineStats(service: TranslationService, { processIds }: { processIds: boolean }): Handler {
+  return function engineStatsHandler(c) {
+    try {
+      const stats = service.stats();
+      if (processIds) return c.json(stats, 200);
+      const workers = stats.workers.workers.map(({ pid: _pid, ...worker }) => worker);
+      return c.json({ ...stats, workers: { ...stats.workers, workers } }, 200);
+    } catch (err) {
+      return translationFailure(c, err, problemResponder);
+    }
+  };
 }
