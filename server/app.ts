@@ -1,13 +1,15 @@
 import { Hono } from 'hono';
 import type { RouterRoute } from 'hono/types';
+import { defaultRequestLimits, probeApi, type RequestLimits } from '../contract/translation-api.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApiRoutes } from './api.ts';
 import type { ServerConfig } from './config.ts';
 import { methodNotAllowed } from './middleware/method-not-allowed.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { httpMetrics } from './ops/metrics.ts';
+import { httpMetrics, metricsEndpoint } from './ops/metrics.ts';
 import { createModelAdminRoutes } from './ops/model-admin-routes.ts';
-import { createOperations, createOpsRoutes, probeRoutes, type Operations } from './ops/operations.ts';
+import { createOperations, probeRoutes, type Operations } from './ops/operations.ts';
+import { readyz } from './ops/readiness.ts';
 import { requestLog } from './ops/request-log.ts';
 import { rejectWhileDraining } from './ops/shutdown.ts';
 import { notFound, onError, problem } from './problem.ts';
@@ -17,7 +19,6 @@ import { metricsAuth } from './security/operator-keys.ts';
 import { staticFiles } from './static-files.ts';
 import type { ModelRollout } from './translation/model-rollout.ts';
 import { unavailableTranslation, type TranslationService } from './translation/service.ts';
-import { defaultRequestLimits, type RequestLimits } from './translation/settings.ts';
 import { createLibreTranslateRoutes } from './v1/libretranslate-routes.ts';
 import { createTranslationRoutes, engineStats } from './v1/translate-routes.ts';
 
@@ -56,14 +57,9 @@ export function createApp(
     .use(requestLog({ sink: ops.log, quietRoutes: probeRoutes }), httpMetrics(ops.metrics))
     // Without an admin key /admin is not there at all (see adminAuth), so its methods are not told either.
     .use(methodNotAllowed(() => routes, (path) => !security.settings.adminKeyHash && path.startsWith('/admin')))
-    .get('/healthz', (c) =>
-      c.json(
-        { status: 'ok' as const, uptimeSeconds: Math.floor(process.uptime()), version: packageJson.version },
-        200,
-      ),
-    )
+    .route('/', probeApi({ health: () => ({ status: 'ok', uptimeSeconds: Math.floor(process.uptime()), version: packageJson.version }), ready: readyz(ops.readiness) }))
     .use('/metrics', metricsAuth(security))
-    .route('/', createOpsRoutes(ops))
+    .get('/metrics', metricsEndpoint(ops.metrics))
     .use(rejectWhileDraining(ops.drain))
     .route('/', createApiRoutes(config))
     .all('/api/*', notFound)

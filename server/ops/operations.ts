@@ -1,8 +1,7 @@
-import { Hono } from 'hono';
 import type { TranslationService } from '../translation/service.ts';
 import type { Pricing } from './cost.ts';
-import { Metrics, metricsEndpoint } from './metrics.ts';
-import { Readiness, readyz, type RequiredModels } from './readiness.ts';
+import { Metrics } from './metrics.ts';
+import { Readiness, type RequiredModels } from './readiness.ts';
 import { logRecord, stdoutLog, type LogSink } from './request-log.ts';
 import { defaultOpsSettings } from './settings.ts';
 import { Drain } from './shutdown.ts';
@@ -47,8 +46,3 @@ export function createOperations(options: OperationsOptions): Operations {
 
 /** Probes and scrapes, which come every few seconds: left out of the request log. */
 export const probeRoutes = ['/healthz', '/readyz', '/metrics'] as const;
-
-/** GET /readyz and GET /metrics. */
-export function createOpsRoutes(ops: Operations) {
-  return new Hono().get('/readyz', readyz(ops.readiness)).get('/metrics', metricsEndpoint(ops.metrics));
-}

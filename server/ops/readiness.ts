@@ -1,4 +1,5 @@
-import type { Handler } from 'hono';
+import type { Context } from 'hono';
+import type { ReadyResponse } from '../../contract/translation-api.ts';
 import { problem } from '../problem.ts';
 import type { ModelInfo } from '../translation/model-manager.ts';
 import type { EngineStats, TranslationService } from '../translation/service.ts';
@@ -113,11 +114,11 @@ function statsOf(service: TranslationService): ReadinessInput['stats'] {
 }
 
 /** GET /readyz: 200 with the ready models, or 503 problem+json listing every reason it is not ready. */
-export function readyz(readiness: Readiness): Handler {
+export function readyz(readiness: Readiness): (c: Context) => ReadyResponse | Response {
   return function readyzHandler(c) {
     const { coldStartSeconds, ...report } = readiness.check();
     const coldStart = coldStartSeconds === undefined ? {} : { coldStartSeconds };
-    if (report.ready) return c.json({ status: 'ready' as const, models: report.models, ...coldStart }, 200);
+    if (report.ready) return { status: 'ready', models: report.models, ...coldStart };
     return problem(c, 503, 'Not Ready', report.reasons.join(' '), { reasons: report.reasons, ...coldStart });
   };
 }

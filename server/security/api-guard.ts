@@ -22,6 +22,8 @@ declare module 'hono' {
     textBudget: ((segments: readonly string[]) => SpendRefusal | undefined) | undefined;
     /** Set by apiGuard: the client's address, through the trusted proxies. */
     clientAddress: string | undefined;
+    /** Set by apiGuard: the caller's characters a minute, where it has such a budget. */
+    charsPerMinute: number | undefined;
   }
 }
 
@@ -153,6 +155,7 @@ export function apiGuard(security: Security, respond: ErrorResponder, options: A
     const charBudget = entry ? entry.charsPerMinute : security.settings.anonCharsPerMinute || undefined;
     const charClient = entry ? `key:${entry.id}` : `address:${address}`;
     c.set('apiKeyId', id);
+    c.set('charsPerMinute', charBudget);
     c.set('textBudget', (segments) => {
       const chars = segments.reduce((total, segment) => total + segment.length, 0);
       if (charBudget !== undefined) {

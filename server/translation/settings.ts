@@ -1,17 +1,9 @@
 import os from 'node:os';
 import { z } from 'zod';
 import { PRECISIONS, type Precision } from '../../models/manifest-schema.ts';
+import { defaultRequestLimits, type RequestLimits } from '../../contract/translation-api.ts';
 import type { BatchPolicy } from './batcher.ts';
 import { defaultWorkerCount, PROVIDERS, threadsPerWorker, type Provider, type Threads } from './providers.ts';
-
-/** Limits on one request, enforced at the HTTP edge. */
-export interface RequestLimits {
-  maxSegments: number;
-  maxSegmentChars: number;
-  maxBodyBytes: number;
-}
-
-export const defaultRequestLimits: RequestLimits = { maxSegments: 128, maxSegmentChars: 2000, maxBodyBytes: 2 ** 20 };
 
 export const ISOLATIONS = ['thread', 'process'] as const;
 

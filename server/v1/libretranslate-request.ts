@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import type { RequestLimits } from '../translation/settings.ts';
+import type { RequestLimits } from '../../contract/translation-api.ts';
 import { htmlText } from './html-text.ts';
 import { isJson } from './request-checks.ts';
 

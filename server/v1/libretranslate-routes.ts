@@ -3,7 +3,7 @@ import { chargeTranslation, type Pricing } from '../ops/cost.ts';
 import { apiGuard, spendSegments, stickyClient, type Security } from '../security/api-guard.ts';
 import { apiCors } from '../security/cors.ts';
 import type { TranslationService } from '../translation/service.ts';
-import type { RequestLimits } from '../translation/settings.ts';
+import type { RequestLimits } from '../../contract/translation-api.ts';
 import { libreResponder, translationFailure } from './error-responses.ts';
 import { detectLanguages, type DetectedLanguage } from './language-detection.ts';
 import { bodyApiKey, detectBody, libreTexts, libreTranslateBody, readLibreBody, servedLanguage } from './libretranslate-request.ts';

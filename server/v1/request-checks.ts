@@ -3,17 +3,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { createMiddleware } from 'hono/factory';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { deadlineMs } from '../../contract/translation-api.ts';
 import type { ErrorResponder } from './error-responses.ts';
 
 /** Lowers the server's deadline for one request, in milliseconds. */
 export const deadlineHeader = 'X-Deadline-Ms';
 
-const deadline = z.number().int('must be a whole number of milliseconds').min(1, 'must be at least 1 ms');
-export const deadlineField = deadline.optional();
-const deadlineHeaderValue = z.string().regex(/^\d+$/, 'must be a whole number of milliseconds').transform(Number).pipe(deadline);
-
-/** ISO 639 codes as the manifest lists them ("en", "de"); whether a model knows one is the engine's call. */
-export const languageCode = z.string().regex(/^[a-z]{2,3}$/, 'must be an ISO 639 code such as "en"');
+const deadlineHeaderValue = z.string().regex(/^\d+$/, 'must be a whole number of milliseconds').transform(Number).pipe(deadlineMs);
 
 function mediaTypeOf(c: Context): string {
   return (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -41,9 +37,16 @@ export function limitBody(maxBytes: number, respond: ErrorResponder) {
   });
 }
 
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** Set by clientDeadline: the deadline the client's header asked for, if any. */
+    deadlineMs: number | undefined;
+  }
+}
+
 /** Reads the deadline header into `deadlineMs` (undefined when absent); a malformed one is a 422. */
 export function clientDeadline(respond: ErrorResponder) {
-  return createMiddleware<{ Variables: { deadlineMs: number | undefined } }>(async function clientDeadlineMiddleware(c, next) {
+  return createMiddleware(async function clientDeadlineMiddleware(c, next) {
     const header = c.req.header(deadlineHeader);
     const parsed = deadlineHeaderValue.optional().safeParse(header);
     if (!parsed.success) {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { testClient } from 'hono/testing';
 import { describe, expect, it, vi } from 'vitest';
+import { modelsResponseSchema } from '../../contract/translation-api.ts';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { TranslationError, type TranslationErrorCode } from '../translation/errors.ts';
@@ -174,7 +175,7 @@ describe('POST /v1/translate', () => {
     const body = await expectProblem(await a.request('/v1/translate', post(valid)), 503);
     expect(body.detail).toBe('Translation is not running on this server.');
     await expectProblem(await a.request('/v1/stats'), 503);
-    expect(await (await a.request('/v1/models')).json()).toEqual({ models: [] });
+    expect(await (await a.request('/v1/models')).json()).toEqual({ models: [], limits: { maxSegments: 128, maxSegmentChars: 2000, maxCharsPerRequest: 30_000 } });
   });
 
   it('never answers a bad request with a 5xx', async () => {
@@ -196,6 +197,18 @@ describe('GET /v1/models and /v1/stats', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(body.models[0]).toMatchObject({ id: 'sotto/fake', status: 'ready', provider: 'cpu', precision: 'q8' });
+  });
+
+  it('publishes the request limits, with the caller\'s character budget', async () => {
+    const { app: a } = app();
+    const body = modelsResponseSchema.parse(await (await a.request('/v1/models')).json());
+    // 4 segments of at most 20 characters, well inside the anonymous budget of 30000 characters a minute.
+    expect(body.limits).toEqual({ maxSegments: 4, maxSegmentChars: 20, maxCharsPerRequest: 80 });
+    const unlimited = createApp(loadConfig({ SOTTO_ANON_CHARS_PER_MINUTE: '0' }), { service: fakeTranslationService(), limits: { maxSegments: 500, maxSegmentChars: 2000, maxBodyBytes: 2 ** 20 } });
+    // Then the body limit decides: 90 % of 1 MiB, at most 3 bytes a character.
+    expect(modelsResponseSchema.parse(await (await unlimited.request('/v1/models')).json()).limits?.maxCharsPerRequest).toBe(314_572);
+    const budgeted = createApp(loadConfig({ SOTTO_ANON_CHARS_PER_MINUTE: '500' }), { service: fakeTranslationService(), limits: { maxSegments: 500, maxSegmentChars: 2000, maxBodyBytes: 2 ** 20 } });
+    expect(modelsResponseSchema.parse(await (await budgeted.request('/v1/models')).json()).limits?.maxCharsPerRequest).toBe(500);
   });
 
   it('reports cache, queue and worker statistics', async () => {

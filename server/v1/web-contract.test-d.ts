@@ -1,19 +1,20 @@
 import type { Hono } from 'hono';
 import { expectTypeOf, test } from 'vitest';
+import type { ServerModel, TranslateRequestBody, TranslateResponse, TranslationApi } from '../../contract/translation-api.ts';
 import type { ModelInfo } from '../translation/model-manager.ts';
-import type { TranslateResult } from '../translation/service.ts';
+import type { TranslateRequest, TranslateResult } from '../translation/service.ts';
 import type { createTranslationRoutes } from './translate-routes.ts';
-import type { ServerModel, TranslateRequestBody, TranslateResponse } from '../../web/shared/translation-api.ts';
 
-// The web's contract must stay true to the server. Bodies are checked against the service types the routes
-// serialise: the route type widens their 200 bodies to {}.
-type ServerSchema = ReturnType<typeof createTranslationRoutes> extends Hono<infer _Env, infer S, infer _BasePath> ? S : never;
+// The routes are the contract's chain; what the engine answers must fit the bodies the contract promises.
+type Schema<T> = T extends Hono<infer _Env, infer S, infer _BasePath> ? S : never;
 
-test('the web client sends what /v1/translate accepts', () => {
-  expectTypeOf<TranslateRequestBody>().toExtend<ServerSchema['/v1/translate']['$post']['input']['json']>();
+test('the server serves the contract\'s route chain, so the web\'s hc client types hold', () => {
+  expectTypeOf<Schema<ReturnType<typeof createTranslationRoutes>>>().toExtend<Schema<TranslationApi>>();
+  expectTypeOf<Schema<TranslationApi>['/v1/translate']['$post']['input']['json']>().toEqualTypeOf<TranslateRequestBody>();
 });
 
-test('the web client reads what the server answers', () => {
-  expectTypeOf<TranslateResult>().toExtend<TranslateResponse>();
+test('the engine takes every request the contract admits and answers what it promises', () => {
+  expectTypeOf<Omit<TranslateRequestBody, 'deadlineMs'>>().toExtend<TranslateRequest>();
+  expectTypeOf<Omit<TranslateResult, 'computeSeconds'>>().toExtend<TranslateResponse>();
   expectTypeOf<ModelInfo>().toExtend<ServerModel>();
 });

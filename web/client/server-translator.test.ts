@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BinaryPayloadError } from '../shared/translation-api.ts';
+import { BinaryPayloadError } from '../shared/server-calls.ts';
 import { batches, parseRetryAfter, ServerTranslator, type ServerTranslatorOptions } from './server-translator.ts';
 import { AbortError } from '../shared/abort-error.ts';
 import { parseTraceparent } from '../shared/traceparent.ts';
@@ -209,6 +209,15 @@ describe('ServerTranslator.probe', () => {
     const probe = await translator.probe();
     expect(requests.map((r) => new URL(r.url).pathname)).toEqual(['/readyz', '/healthz', '/v1/models']);
     expect(probe).toMatchObject({ reachable: true, ready: true, models: [{ id: 'sotto/nllb-tiny-random', provider: 'cpu' }] });
+  });
+
+  it('reads the limits the server publishes and splits later requests by them', async () => {
+    const limits = { maxSegments: 2, maxSegmentChars: 100, maxCharsPerRequest: 5 };
+    const { translator, requests } = fakeServer([() => json({ status: 'ready', models: [] }), () => json({ ...models, limits }), translated]);
+    expect(await translator.probe()).toMatchObject({ limits });
+    await translator.translate(['ab', 'cd', 'ef', 'ghijkl'], 'en', 'de', { deadlineMs: 5_000 });
+    // At most two segments and five characters a request; a longer segment goes alone.
+    expect(requests.slice(2).map((r) => r.body!.segments)).toEqual([['ab', 'cd'], ['ef'], ['ghijkl']]);
   });
 
   it('reports a server that is up but not ready', async () => {

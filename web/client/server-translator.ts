@@ -1,17 +1,17 @@
 import { hc } from 'hono/client';
 import {
-  assertTextOnly,
-  BinaryPayloadError,
   modelsResponseSchema,
   problemSchema,
   translateResponseSchema,
+  unpublishedLimits,
+  type ProbeApi,
+  type PublishedLimits,
   type ServerCost,
-  type ServerFailure,
-  type ServerProbe,
   type TranslateRequestBody,
   type TranslateResponse,
-  type TranslationRoutes,
-} from '../shared/translation-api.ts';
+  type TranslationApi,
+} from '../../contract/translation-api.ts';
+import { assertTextOnly, BinaryPayloadError, type ServerFailure, type ServerProbe } from '../shared/server-calls.ts';
 import { AbortError } from '../shared/abort-error.ts';
 import { childSpan, formatTraceparent, newTrace, type TraceContext } from '../shared/traceparent.ts';
 
@@ -41,7 +41,7 @@ export interface ServerTranslatorOptions {
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
-  /** Requests stay well under the server's limits (128 segments, 1 MiB by default). */
+  /** Caps below the limits the server publishes in /v1/models (which apply once a probe read them). */
   maxSegmentsPerRequest?: number;
   maxCharsPerRequest?: number;
   maxAttempts?: number;
@@ -103,22 +103,26 @@ const isTimeout = (error: unknown) => error instanceof Error && error.name === '
 
 /** The client for the server's /v1 translation API: text only, batched, retried within a deadline, every byte counted. */
 export class ServerTranslator {
-  private readonly client: ReturnType<typeof hc<TranslationRoutes>>;
+  private readonly client: ReturnType<typeof hc<TranslationApi>>;
+  private readonly probes: ReturnType<typeof hc<ProbeApi>>;
+  /** The server's limits, from the last probe that listed them. */
+  private serverLimits: PublishedLimits = unpublishedLimits;
   private readonly fetch: typeof fetch;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
-  private readonly limits: Required<Omit<ServerTranslatorOptions, 'baseUrl' | 'fetch' | 'now' | 'sleep' | 'random'>>;
+  private readonly limits: Required<Omit<ServerTranslatorOptions, 'baseUrl' | 'fetch' | 'now' | 'sleep' | 'random' | 'maxSegmentsPerRequest' | 'maxCharsPerRequest'>>;
+  private readonly caps: Pick<ServerTranslatorOptions, 'maxSegmentsPerRequest' | 'maxCharsPerRequest'>;
 
   constructor(options: ServerTranslatorOptions) {
-    this.client = hc<TranslationRoutes>(options.baseUrl);
+    this.client = hc<TranslationApi>(options.baseUrl);
+    this.probes = hc<ProbeApi>(options.baseUrl);
     this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? abortableSleep;
     this.random = options.random ?? Math.random;
+    this.caps = { maxSegmentsPerRequest: options.maxSegmentsPerRequest, maxCharsPerRequest: options.maxCharsPerRequest };
     this.limits = {
-      maxSegmentsPerRequest: options.maxSegmentsPerRequest ?? 32,
-      maxCharsPerRequest: options.maxCharsPerRequest ?? 16_000,
       maxAttempts: options.maxAttempts ?? 4,
       backoffBaseMs: options.backoffBaseMs ?? 250,
       backoffMaxMs: options.backoffMaxMs ?? 4_000,
@@ -130,10 +134,11 @@ export class ServerTranslator {
     assertTextOnly({ segments, source, target });
     const deadlineAt = this.now() + options.deadlineMs;
     const result: ServerTranslation = { translations: [], traffic: { bytesSent: 0, bytesReceived: 0, requests: 0 } };
-    const { maxSegmentsPerRequest, maxCharsPerRequest } = this.limits;
+    const maxSegments = Math.min(this.serverLimits.maxSegments, this.caps.maxSegmentsPerRequest ?? Infinity);
+    const maxChars = Math.min(this.serverLimits.maxCharsPerRequest, this.caps.maxCharsPerRequest ?? Infinity);
     // One trace per call; each attempt is a span of it, so the server's logs tie retries together.
     const trace = newTrace();
-    for (const batch of batches(segments, maxSegmentsPerRequest, maxCharsPerRequest)) {
+    for (const batch of batches(segments, maxSegments, maxChars)) {
       const body: TranslateRequestBody = { segments: batch, source, target, ...(options.model ? { model: options.model } : {}) };
       const outcome = await this.send(body, deadlineAt, result.traffic, trace, options.signal);
       if ('failure' in outcome) return { ...result, failure: outcome.failure };
@@ -152,13 +157,16 @@ export class ServerTranslator {
     const init = { signal: AbortSignal.any([AbortSignal.timeout(this.limits.probeTimeoutMs), ...(signal ? [signal] : [])]) };
     const options = { fetch: this.fetch, init };
     try {
-      let health = await this.client.readyz.$get(undefined, options);
-      if (health.status === 404) health = await this.client.healthz.$get(undefined, options);
+      let health: Response = await this.probes.readyz.$get(undefined, options);
+      if (health.status === 404) health = await this.probes.healthz.$get(undefined, options);
       const latencyMs = this.now() - started;
       if (!health.ok) return { reachable: true, ready: false, latencyMs };
       const listed = await this.client.v1.models.$get(undefined, options);
-      const models = listed.ok ? modelsResponseSchema.safeParse(await listed.json()) : undefined;
-      return { reachable: true, ready: true, latencyMs, ...(models?.success ? { models: models.data.models } : {}) };
+      const listing = listed.ok ? modelsResponseSchema.safeParse(await listed.json()) : undefined;
+      if (!listing?.success) return { reachable: true, ready: true, latencyMs };
+      const { models, limits } = listing.data;
+      if (limits) this.serverLimits = limits;
+      return { reachable: true, ready: true, latencyMs, models, ...(limits ? { limits } : {}) };
     } catch {
       if (signal?.aborted) throw new AbortError();
       return { reachable: false, ready: false };

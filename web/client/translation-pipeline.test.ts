@@ -3,7 +3,7 @@ import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import type { DataLedger, FinalSegment, SessionSettings, StagePlacement, TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { DeviceState } from '../shared/placement-policy.ts';
-import type { ServerFailure, ServerProbe } from '../shared/translation-api.ts';
+import type { ServerFailure, ServerProbe } from '../shared/server-calls.ts';
 import type { DeviceStateSource } from './device-state.ts';
 import type { DeviceTranslation } from './device-translator.ts';
 import { ServerTranslator, type ServerTranslation } from './server-translator.ts';
@@ -125,6 +125,20 @@ describe('TranslationPipeline', () => {
     await settle();
     expect(server.calls).toEqual([['text 0'], ['text 1', 'text 2', 'text 3']]);
     expect([...segments.values()].every((s) => s.status === 'done')).toBe(true);
+  });
+
+  it('sizes its batches by the limits the server published', async () => {
+    const { pipeline, server } = setup();
+    server.probeResult = { ...healthyProbe, limits: { maxSegments: 2, maxSegmentChars: 100, maxCharsPerRequest: 100 } };
+    await settle();
+    let release!: () => void;
+    server.replies.push((texts) => new Promise((resolve) => (release = () => resolve(ok(texts)))));
+    pipeline.addFinalSegment(final(0));
+    await settle();
+    [final(1), final(2), final(3)].forEach((s) => pipeline.addFinalSegment(s));
+    release();
+    await settle();
+    expect(server.calls).toEqual([['text 0'], ['text 1', 'text 2'], ['text 3']]);
   });
 
   it('falls back to the device for the rest of a batch when the server fails mid-batch, then returns once it recovers', async () => {

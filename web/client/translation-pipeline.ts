@@ -1,9 +1,10 @@
+import { unpublishedLimits } from '../../contract/translation-api.ts';
 import { findModel, isTranslationModel, type Manifest, type TranslationModelEntry } from '../../models/manifest-schema.ts';
 import type { AsrBackend } from '../shared/asr-protocol.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { EMPTY_LEDGER, type DataLedger, type FinalSegment, type SessionSettings, type StagePlacement, type TranslatedSegment } from '../shared/pipeline-types.ts';
 import { serverUnavailableReason, type DeviceState, type StageDecision } from '../shared/placement-policy.ts';
-import type { ServerFailure, ServerProbe } from '../shared/translation-api.ts';
+import type { ServerFailure, ServerProbe } from '../shared/server-calls.ts';
 import { decideBatch, SegmentQueue, ServerHealth, translationNeeds } from '../shared/translation-pipeline-logic.ts';
 import type { LoadProgress } from '../shared/translation-protocol.ts';
 import { browserDeviceState, type DeviceStateSource } from './device-state.ts';
@@ -34,8 +35,6 @@ export interface TranslationPipelineOptions {
   serverDeadlineMs?: number;
   /** Recent server latency above which batches go to the device. */
   maxServerLatencyMs?: number;
-  maxBatchSegments?: number;
-  maxBatchChars?: number;
   /** Caps the probe backoff while the server is unusable (tests and benchmarks set it low). */
   maxProbeMs?: number;
   now?: () => number;
@@ -66,7 +65,7 @@ export class TranslationPipeline {
   private placement: StagePlacement | undefined;
   private probeTimer: ReturnType<typeof setTimeout> | undefined;
   private pumping = false;
-  private readonly limits: { serverDeadlineMs: number; maxServerLatencyMs: number; maxBatchSegments: number; maxBatchChars: number };
+  private readonly limits: { serverDeadlineMs: number; maxServerLatencyMs: number };
   private readonly now: () => number;
 
   constructor(private readonly options: TranslationPipelineOptions) {
@@ -76,8 +75,6 @@ export class TranslationPipeline {
     this.limits = {
       serverDeadlineMs: options.serverDeadlineMs ?? 8_000,
       maxServerLatencyMs: options.maxServerLatencyMs ?? 3_000,
-      maxBatchSegments: options.maxBatchSegments ?? 16,
-      maxBatchChars: options.maxBatchChars ?? 4_000,
     };
     const { maxProbeMs } = options;
     this.health = new ServerHealth({ maxLatencyMs: this.limits.maxServerLatencyMs, ...(maxProbeMs ? { maxProbeMs, firstProbeMs: Math.min(2_000, maxProbeMs) } : {}) });
@@ -153,7 +150,9 @@ export class TranslationPipeline {
     try {
       await this.ready;
       while (this.queue.length > 0 && !this.abort.signal.aborted) {
-        const batch = this.queue.take(this.limits.maxBatchSegments, this.limits.maxBatchChars);
+        // As much as one server request may carry, as the server published it: a batch is one request.
+        const { maxSegments, maxCharsPerRequest } = this.health.limits() ?? unpublishedLimits;
+        const batch = this.queue.take(maxSegments, maxCharsPerRequest);
         await this.translateBatch(batch).catch((error: unknown) => this.failPending(batch, error));
       }
     } finally {

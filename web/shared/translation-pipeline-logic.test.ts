@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
 import { serverUnavailableReason, type DeviceState } from './placement-policy.ts';
-import type { ServerModel } from './translation-api.ts';
+import type { ServerModel } from '../../contract/translation-api.ts';
 import { DETECT_LANGUAGE } from './language-detection.ts';
 import { decideBatch, SegmentQueue, ServerHealth, translationNeeds } from './translation-pipeline-logic.ts';
 

@@ -1,7 +1,8 @@
 import { downloadBytes, includesDirection, PRECISIONS, type TranslationModelEntry } from '../../models/manifest-schema.ts';
 import { placeStages, type DeviceState, type PlacementMode, type ServerState, type StageDecision, type StageNeeds } from './placement-policy.ts';
 import { DETECT_LANGUAGE } from './language-detection.ts';
-import type { ServerFailure, ServerModel, ServerProbe } from './translation-api.ts';
+import type { PublishedLimits, ServerModel } from '../../contract/translation-api.ts';
+import type { ServerFailure, ServerProbe } from './translation-api.ts';
 import { choosePrecision } from './variant-choice.ts';
 
 /** The translation pipeline's decisions, pure: what the server's health is, what to translate next, and where. */
@@ -29,6 +30,7 @@ export class ServerHealth {
   private authRequired = false;
   private failures = 0;
   private models: ServerModel[] | undefined;
+  private published: PublishedLimits | undefined;
   private readonly refused = new Set<string>();
   private readonly options: Required<HealthOptions>;
 
@@ -85,11 +87,17 @@ export class ServerHealth {
       this.models = probe.models;
       this.refused.clear();
     }
+    if (probe.limits) this.published = probe.limits;
     this.ready = probe.ready && (this.models === undefined || this.models.some((model) => model.status === 'ready'));
     if (!probe.reachable) this.failures += 1;
     if (this.ready) this.authRequired = false;
     // A recovered server gets another chance: its old latency came from requests that timed out.
     if (this.ready && this.latencyMs !== undefined && this.latencyMs > this.options.maxLatencyMs) this.latencyMs = undefined;
+  }
+
+  /** What one request may carry, once a probe read it from the server. */
+  limits(): PublishedLimits | undefined {
+    return this.published;
   }
 
   /** Whether the server translates this direction, as far as its model list and its answers tell; from a language yet to be detected: into target from anything. */
