@@ -2,7 +2,7 @@ import { downloadBytes, includesDirection, PRECISIONS, type TranslationModelEntr
 import { placeStages, type DeviceState, type PlacementMode, type ServerState, type StageDecision, type StageNeeds } from './placement-policy.ts';
 import { DETECT_LANGUAGE } from './language-detection.ts';
 import type { PublishedLimits, ServerModel } from '../../contract/translation-api.ts';
-import type { ServerFailure, ServerProbe } from './translation-api.ts';
+import type { ServerFailure, ServerProbe } from './server-calls.ts';
 import { choosePrecision } from './variant-choice.ts';
 
 /** The translation pipeline's decisions, pure: what the server's health is, what to translate next, and where. */
