@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { launch } from 'chrome-launcher';
 import lighthouse from 'lighthouse';
 import { CHROMIUM_PATH } from '../e2e/support/browser.ts';
-import { startServer, waitUntilReady } from '../e2e/support/server.ts';
+import { startServer, waitUntilReady } from '../testing/server-process.ts';
 import { repoRoot } from '../server/config.ts';
 
 /**

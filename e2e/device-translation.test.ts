@@ -9,7 +9,7 @@ import { ServerTranslator } from '../web/client/server-translator.ts';
 import { launchChromium } from './support/browser.ts';
 import { NetworkAudit } from './support/network-audit.ts';
 import { repoRoot } from './support/paths.ts';
-import { startServer, type RunningServer } from './support/server.ts';
+import { startServer, type RunningServer } from '../testing/server-process.ts';
 
 /**
  * The on-device translation worker in Chromium, and the web's server client against the real server.

@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { buildWebApp, staleBuildReason } from '../server/build-freshness.ts';
+import { buildWebApp, staleBuildReason } from '../scripts/build-freshness.ts';
 import { createAudioFixtures, type AudioFixtures } from './support/audio-fixtures.ts';
 import { repoRoot } from './support/paths.ts';
 

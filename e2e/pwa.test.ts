@@ -10,7 +10,7 @@ import { expectWordLike, outcome, waitUntilIdle } from './support/app-page.ts';
 import { launchPersistentChromium } from './support/browser.ts';
 import { launchForTest } from './support/harness.ts';
 import { repoRoot } from './support/paths.ts';
-import { startServer, type RunningServer } from './support/server.ts';
+import { startServer, type RunningServer } from '../testing/server-process.ts';
 import { installProbe, probedEvents } from './support/transcript-probe.ts';
 
 const fixtures = inject('audioFixtures');

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { expect, onTestFinished } from 'vitest';
 import { NetworkAudit } from './network-audit.ts';
-import type { RunningServer } from './server.ts';
+import type { RunningServer } from '../../testing/server-process.ts';
 import { installProbe } from './transcript-probe.ts';
 
 export interface AppPage {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, inject, onTestFinished } from 'vitest';
 import { launchChromium, type BrowserOptions } from './browser.ts';
-import { startServer, waitUntilReady, type RunningServer } from './server.ts';
+import { startServer, waitUntilReady, type RunningServer } from '../../testing/server-process.ts';
 
 export interface Harness {
   server: RunningServer;

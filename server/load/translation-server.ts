@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, type RunningServer } from '../../e2e/support/server.ts';
+import { startServer, type RunningServer } from '../../testing/server-process.ts';
 import { sharedDataFile } from '../../testing/shared-data.ts';
 import { repoRoot } from '../config.ts';
 import type { ModelInfo } from '../translation/model-manager.ts';

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { fakeTranslationService } from '../translation/test-doubles.ts';
 import { apiKeyOf, costOf } from './cost.ts';
-import { opsApp, translateRequest } from './test-support.ts';
+import { opsApp, translateRequest } from '../../testing/ops-app.ts';
 
 const usd = { perComputeSecond: 0.0001, currency: 'USD' };
 

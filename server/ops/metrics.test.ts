@@ -5,7 +5,7 @@ import { fakeTranslationService } from '../translation/test-doubles.ts';
 import { chargeTranslation } from './cost.ts';
 import { parseExposition, sampleValue } from './exposition-parser.ts';
 import { httpMetrics, Metrics, metricsEndpoint } from './metrics.ts';
-import { fakeEngine, opsApp, translateRequest } from './test-support.ts';
+import { fakeEngine, opsApp, translateRequest } from '../../testing/ops-app.ts';
 
 type App = ReturnType<typeof opsApp>['app'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
-import { bearer, keyedEnv, keys, limits, postJson } from '../security/test-fixtures.ts';
+import { bearer, keyedEnv, keys, limits, postJson } from '../../testing/security-fixtures.ts';
 import { bucketOf } from '../translation/model-registry.ts';
 import { fakeRollout, vA, vB } from '../translation/rollout-test-support.ts';
 import type { RolloutSettings } from '../translation/rollout-settings.ts';

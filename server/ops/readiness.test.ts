@@ -5,7 +5,7 @@ import { FakeBackend, fakeTranslationService } from '../translation/test-doubles
 import type { LoadSpec, Loaded } from '../translation/worker-protocol.ts';
 import { Metrics } from './metrics.ts';
 import { assessReadiness, Readiness, type ReadinessInput } from './readiness.ts';
-import { fakeEngine, opsApp } from './test-support.ts';
+import { fakeEngine, opsApp } from '../../testing/ops-app.ts';
 
 const model = (id: string, status: ModelInfo['status'], extra: Partial<ModelInfo> = {}): ModelInfo => ({
   id,

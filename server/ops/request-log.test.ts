@@ -3,7 +3,7 @@ import { parseTraceparent } from '../../web/shared/traceparent.ts';
 import { TranslationError } from '../translation/errors.ts';
 import { fakeTranslationService } from '../translation/test-doubles.ts';
 import { acceptRequestId } from './request-log.ts';
-import { opsApp, translateRequest } from './test-support.ts';
+import { opsApp, translateRequest } from '../../testing/ops-app.ts';
 
 const callerTrace = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

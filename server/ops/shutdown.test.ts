@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { describe, expect, it, vi } from 'vitest';
-import { startServer } from '../../e2e/support/server.ts';
+import { startServer } from '../../testing/server-process.ts';
 import { repoRoot } from '../config.ts';
 import { FakeBackend } from '../translation/test-doubles.ts';
 import { Metrics } from './metrics.ts';
 import type { LogRecord } from './request-log.ts';
 import { GracefulShutdown } from './shutdown.ts';
-import { fakeEngine, opsApp, translateRequest } from './test-support.ts';
+import { fakeEngine, opsApp, translateRequest } from '../../testing/ops-app.ts';
 
 interface Answer {
   /** 0 when no response came (connection refused or reset). */

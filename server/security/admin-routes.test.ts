@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashKey } from './key-hash.ts';
-import { bearer, keyedEnv, keys, postJson, securedApp, sha256Hash, translateBody } from './test-fixtures.ts';
+import { bearer, keyedEnv, keys, postJson, securedApp, sha256Hash, translateBody } from '../../testing/security-fixtures.ts';
 
 const adminRoutes: [string, string][] = [
   ['GET', '/admin/keys'],

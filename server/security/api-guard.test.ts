@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { problemResponder } from '../v1/error-responses.ts';
 import { apiGuard, createSecurity, spendSegments } from './api-guard.ts';
 import { parseSecuritySettings } from './settings.ts';
-import { bearer, fromAddress, keyedEnv, keys, postJson, securedApp, sha256Hash, translateBody } from './test-fixtures.ts';
+import { bearer, fromAddress, keyedEnv, keys, postJson, securedApp, sha256Hash, translateBody } from '../../testing/security-fixtures.ts';
 
 async function expectProblem(res: Response, status: number): Promise<string> {
   expect(res.status).toBe(status);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiKeyStore, createApiKey, presentedKey } from './api-keys.ts';
 import { hashKey, parseKeyHash } from './key-hash.ts';
 import type { ApiKeyEntry } from './settings.ts';
-import { keys, sha256Hash } from './test-fixtures.ts';
+import { keys, sha256Hash } from '../../testing/security-fixtures.ts';
 
 function entry(id: string, hash: string, extra: Partial<ApiKeyEntry> = {}): ApiKeyEntry {
   const parsed = parseKeyHash(hash);

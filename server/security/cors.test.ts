@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keyedEnv, keys, postJson, securedApp, translateBody } from './test-fixtures.ts';
+import { keyedEnv, keys, postJson, securedApp, translateBody } from '../../testing/security-fixtures.ts';
 
 const allowed = 'https://app.example';
 const env = { ...keyedEnv, SOTTO_CORS_ORIGINS: `${allowed},http://localhost:5173` };

@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { generateKey, hashKey, parseKeyHash, VerifiedKeyCache, verifyKey, type KeyHash } from './key-hash.ts';
-import { sha256Hash } from './test-fixtures.ts';
+import { sha256Hash } from '../../testing/security-fixtures.ts';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeTranslationService } from '../translation/test-doubles.ts';
-import { bearer, fromAddress, keyedEnv, keys, securedApp, sha256Hash } from './test-fixtures.ts';
+import { bearer, fromAddress, keyedEnv, keys, securedApp, sha256Hash } from '../../testing/security-fixtures.ts';
 
 const metricsToken = `sotto-metrics.${'m'.repeat(43)}`;
 const withToken = { SOTTO_METRICS_TOKEN_HASH: sha256Hash(metricsToken) };

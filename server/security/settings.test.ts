@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSecuritySettings, type ParsedSecuritySettings } from './settings.ts';
-import { keyedEnv, sha256Hash } from './test-fixtures.ts';
+import { keyedEnv, sha256Hash } from '../../testing/security-fixtures.ts';
 
 const noFiles = (file: string): string => {
   throw Object.assign(new Error(`ENOENT: no such file or directory, open '${file}'`), { code: 'ENOENT' });

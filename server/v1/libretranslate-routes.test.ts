@@ -4,7 +4,7 @@ import { loadConfig } from '../config.ts';
 import { TranslationError, type TranslationErrorCode } from '../translation/errors.ts';
 import type { TranslationService } from '../translation/service.ts';
 import { parseExposition, sampleValue } from '../ops/exposition-parser.ts';
-import { opsApp } from '../ops/test-support.ts';
+import { opsApp } from '../../testing/ops-app.ts';
 import { fakeTranslationService } from '../translation/test-doubles.ts';
 
 const limits = { maxSegments: 3, maxSegmentChars: 20, maxBodyBytes: 1000 };

@@ -1,12 +1,12 @@
-import { createApp } from '../app.ts';
-import { loadConfig } from '../config.ts';
-import { TranslationEngine, type EngineSettings } from '../translation/engine.ts';
-import type { TranslationService } from '../translation/service.ts';
-import { catalogModel, FakeBackend, fakeTranslationService } from '../translation/test-doubles.ts';
-import type { Pricing } from './cost.ts';
-import { Metrics } from './metrics.ts';
-import { createOperations } from './operations.ts';
-import type { LogRecord } from './request-log.ts';
+import { createApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { TranslationEngine, type EngineSettings } from '../server/translation/engine.ts';
+import type { TranslationService } from '../server/translation/service.ts';
+import { catalogModel, FakeBackend, fakeTranslationService } from '../server/translation/test-doubles.ts';
+import type { Pricing } from '../server/ops/cost.ts';
+import { Metrics } from '../server/ops/metrics.ts';
+import { createOperations } from '../server/ops/operations.ts';
+import type { LogRecord } from '../server/ops/request-log.ts';
 
 /** The app with its operations, for the ops tests: logs are collected, the clock is fixed. */
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { repoRoot } from './paths.ts';
+import { repoRoot } from '../e2e/support/paths.ts';
 
 export interface RunningServer {
   url: string;
