@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { env, pipeline } from '@huggingface/transformers';
+import { rowQuantizingCache } from './onnx/row-quantizing-cache.ts';
 import { choosePrecision, openWithFallback, type Provider, type ProviderFailure } from './providers.ts';
 import { workerInitEnv } from './worker-hosts.ts';
 import type { FromWorker, LoadSpec, Loaded, ModelLanguages, ToWorker, WorkerInit } from './worker-protocol.ts';
@@ -33,6 +34,10 @@ const { port, init } = connect();
 env.localModelPath = init.modelsDir;
 env.allowLocalModels = true;
 env.allowRemoteModels = false;
+// Quantized files open with per-row activation scales, so that a segment translates the same in any batch.
+const rowQuantized = rowQuantizingCache(init.modelsDir);
+env.useCustomCache = true;
+env.customCache = rowQuantized;
 
 const translators = new Map<string, Translator>();
 
@@ -60,11 +65,14 @@ async function translate(translator: Translator, texts: string[], languages: Mod
 
 async function open(spec: LoadSpec, provider: Provider) {
   const precision = choosePrecision(provider, spec.precisions, init.precision);
-  const translator = (await pipeline('translation', spec.modelId, {
-    device: provider,
-    dtype: precision,
-    session_options: { ...init.threads },
-  })) as unknown as Translator;
+  const translator = await rowQuantized.opening(
+    async () =>
+      (await pipeline('translation', spec.modelId, {
+        device: provider,
+        dtype: precision,
+        session_options: { ...init.threads },
+      })) as unknown as Translator,
+  );
   // A provider may create the session and still fail on the first run (a missing kernel): warm up here so
   // that counts as a failed provider, and so the first real batch does not pay for lazy initialisation.
   try {
