@@ -32,10 +32,8 @@ export const httpSettings = {
   }),
 };
 
-export type ParsedHttpSettings = SettingsResult<HttpSettings>;
-
 /** Reads the HTTP server variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
-export function parseHttpSettings(env: Record<string, string | undefined>): ParsedHttpSettings {
+export function parseHttpSettings(env: Record<string, string | undefined>): SettingsResult<HttpSettings> {
   const reading = readSettings(httpSettings, env);
   const { headersTimeoutMs, requestTimeoutMs } = reading.values;
   // Node refuses a headers timeout longer than the request timeout.

@@ -34,10 +34,8 @@ export const opsSettings = {
   }),
 };
 
-export type ParsedOpsSettings = SettingsResult<OpsSettings>;
-
 /** Reads the operations variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
-export function parseOpsSettings(env: Record<string, string | undefined>): ParsedOpsSettings {
+export function parseOpsSettings(env: Record<string, string | undefined>): SettingsResult<OpsSettings> {
   return readSettings(opsSettings, env).result(({ perComputeSecond, currency, shutdownGraceMs }) => ({
     pricing: { perComputeSecond, currency },
     shutdownGraceMs,

@@ -93,7 +93,7 @@ export function parseSettings<S extends SettingsTable>(table: S, env: Record<str
 }
 
 /** One problem line: `  NAME="text": message`, or `  NAME: message` where the text is not to be echoed. */
-export function problem(spec: Setting<unknown>, text: string | undefined, message: string): string {
+function problem(spec: Setting<unknown>, text: string | undefined, message: string): string {
   return `  ${spec.env}${text === undefined ? '' : `=${JSON.stringify(text)}`}: ${message}`;
 }
 

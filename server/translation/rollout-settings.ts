@@ -78,10 +78,8 @@ export const rolloutSettings = {
   }),
 };
 
-export type ParsedRollout = SettingsResult<RolloutSettings>;
-
 /** Reads the rollout variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
-export function parseRolloutSettings(env: Record<string, string | undefined>): ParsedRollout {
+export function parseRolloutSettings(env: Record<string, string | undefined>): SettingsResult<RolloutSettings> {
   return readSettings(rolloutSettings, env).result(({ served, rollbackGraceMs, testFaults, ...canary }) => ({
     served: Object.fromEntries(served),
     canary,

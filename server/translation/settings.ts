@@ -169,10 +169,8 @@ export const translationSettings = {
   }),
 };
 
-export type ParsedSettings = SettingsResult<TranslationSettings>;
-
 /** Reads the translation variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
-export function parseTranslationSettings(env: Record<string, string | undefined>, machine: Machine = thisMachine()): ParsedSettings {
+export function parseTranslationSettings(env: Record<string, string | undefined>, machine: Machine = thisMachine()): SettingsResult<TranslationSettings> {
   const reading = readSettings(translationSettings, env, machine);
   const { maxSegments, queueSize, preferredBatchSizes, maxBatchSize } = reading.values;
   if (maxSegments !== undefined && queueSize !== undefined && maxSegments > queueSize) {
