@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../config.ts';
@@ -42,8 +42,10 @@ describe('the settings tables', () => {
     for (const table of allSettings) expect(parseSettings(table, {}, machine)).toMatchObject({ ok: true });
   });
 
-  it('cover every SOTTO_ variable the README names', () => {
-    const named = new Set(readme.match(/\bSOTTO_[A-Z0-9_]*[A-Z0-9]\b/g));
+  it('cover every SOTTO_ variable the READMEs, the deploy manifests and the Containerfile name', () => {
+    const deployFiles = readdirSync(path.join(repoRoot, 'deploy'), { recursive: true, encoding: 'utf8' }).filter((file) => /(\.(ya?ml|md)|Containerfile)$/.test(file));
+    const texts = [readme, ...deployFiles.map((file) => readFileSync(path.join(repoRoot, 'deploy', file), 'utf8'))];
+    const named = new Set(texts.flatMap((text) => text.match(/\bSOTTO_[A-Z0-9_]*[A-Z0-9]\b/g) ?? []));
     const known = new Set(declared.map((spec) => spec.env));
     expect([...named].filter((name) => !known.has(name))).toEqual([]);
   });
