@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { parseHttpSettings, type HttpSettings } from './http-settings.ts';
 import { parseOpsSettings, type OpsSettings } from './ops/settings.ts';
 import { parseSecuritySettings, type SecuritySettings } from './security/settings.ts';
+import { readSettings, setting, type SettingsResult, type SettingValues } from './settings/setting.ts';
+import { directory, modelId } from './settings/schemas.ts';
 import { parseRolloutSettings, type RolloutSettings } from './translation/rollout-settings.ts';
 import { parseTranslationSettings, type TranslationSettings } from './translation/settings.ts';
 
@@ -17,108 +19,64 @@ export const defaults = {
   asrModel: 'sotto/whisper-tiny-random',
 } as const;
 
-const envNames = {
-  port: 'PORT',
-  host: 'HOST',
-  distDir: 'SOTTO_DIST_DIR',
-  modelsDir: 'SOTTO_MODELS_DIR',
-  asrModel: 'SOTTO_ASR_MODEL',
-} as const;
-
-// Model ids become path segments under the models dir, so only `owner/name` made of safe characters is accepted.
-const modelId = z
-  .string()
-  .regex(/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/, 'must look like "owner/name" (letters, digits, ".", "_", "-")');
-
-const directory = z
-  .string()
-  .min(1, 'must not be empty')
-  .transform((dir) => path.resolve(dir));
-
-const schema = z.object({
-  port: z
-    .string()
-    .regex(/^\d{1,5}$/, 'must be a whole number between 0 and 65535')
-    .transform(Number)
-    .pipe(z.number().max(65535, 'must be a whole number between 0 and 65535')),
-  host: z.string().min(1, 'must not be empty'),
-  distDir: directory,
-  modelsDir: directory,
-  asrModel: modelId,
-});
+export const serverSettings = {
+  port: setting({
+    env: 'PORT',
+    default: String(defaults.port),
+    schema: z
+      .string()
+      .regex(/^\d{1,5}$/, 'must be a whole number between 0 and 65535')
+      .transform(Number)
+      .pipe(z.number().max(65535, 'must be a whole number between 0 and 65535')),
+    doc: 'port to listen on',
+  }),
+  host: setting({ env: 'HOST', default: defaults.host, schema: z.string().min(1, 'must not be empty'), doc: 'address to listen on' }),
+  asrModel: setting({
+    env: 'SOTTO_ASR_MODEL',
+    default: defaults.asrModel,
+    schema: modelId,
+    doc: 'the speech model the app loads (an id from `models/manifest.json`)',
+  }),
+  distDir: setting({ env: 'SOTTO_DIST_DIR', default: defaults.distDir, shownDefault: '`dist/`', schema: directory, doc: 'the built web app' }),
+  modelsDir: setting({ env: 'SOTTO_MODELS_DIR', default: defaults.modelsDir, shownDefault: '`models/`', schema: directory, doc: 'the manifest and model folders' }),
+};
 
 /** `security`: API keys, admin key, CORS and anonymous limits; the variables and checks are in security/settings.ts. */
-export type ServerConfig = z.output<typeof schema> & { security: SecuritySettings };
+export type ServerConfig = SettingValues<typeof serverSettings> & { security: SecuritySettings };
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+function orThrow<T>(result: SettingsResult<T>): T {
+  if (result.ok) return result.settings;
+  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
+}
+
 /** Embedded defaults, overridden by environment variables; empty variables count as unset. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): ServerConfig {
-  const pick = (key: keyof typeof envNames): string => {
-    const value = env[envNames[key]];
-    return value === undefined || value === '' ? String(defaults[key]) : value;
-  };
-  const input = {
-    port: pick('port'),
-    host: pick('host'),
-    distDir: pick('distDir'),
-    modelsDir: pick('modelsDir'),
-    asrModel: pick('asrModel'),
-  };
-  const result = schema.safeParse(input);
+  const server = readSettings(serverSettings, env);
   const security = parseSecuritySettings(env);
-  if (result.success && security.ok) return { ...result.data, security: security.settings };
-
-  const lines = (result.error?.issues ?? []).map((issue) => {
-    const key = issue.path[0] as keyof typeof envNames;
-    return `  ${envNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
-  });
-  if (!security.ok) lines.push(...security.problems);
-  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  if (!security.ok) return orThrow<ServerConfig>({ ok: false, problems: [...server.problems, ...security.problems] });
+  return orThrow(server.result((values) => ({ ...values, security: security.settings })));
 }
 
-// --- Translation settings: the variables, their defaults and checks are in translation/settings.ts. ---
+// The variables of each part, their defaults and checks are beside it: translation/settings.ts (engine),
+// ops/settings.ts (pricing, shutdown grace), translation/rollout-settings.ts (served models, canary), http-settings.ts.
 
 export type { TranslationSettings } from './translation/settings.ts';
-
-/** The translation engine's settings from the environment; a ConfigError lists every bad variable. */
-export function loadTranslationConfig(env: Record<string, string | undefined> = process.env): TranslationSettings {
-  const result = parseTranslationSettings(env);
-  if (result.ok) return result.settings;
-  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
-}
-
-// --- Operations settings (pricing, shutdown grace): the variables, their defaults and checks are in ops/settings.ts. ---
-
 export type { OpsSettings } from './ops/settings.ts';
-
-/** Pricing and shutdown settings from the environment; a ConfigError lists every bad variable. */
-export function loadOpsConfig(env: Record<string, string | undefined> = process.env): OpsSettings {
-  const result = parseOpsSettings(env);
-  if (result.ok) return result.settings;
-  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
-}
-
-// --- Model rollout settings (served models, canary thresholds): the variables and checks are in translation/rollout-settings.ts. ---
-
 export type { RolloutSettings } from './translation/rollout-settings.ts';
-
-/** Served models, canary thresholds and the rollback grace from the environment; a ConfigError lists every bad variable. */
-export function loadRolloutConfig(env: Record<string, string | undefined> = process.env): RolloutSettings {
-  const result = parseRolloutSettings(env);
-  if (result.ok) return result.settings;
-  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
-}
-
-// --- HTTP server settings (timeouts, connection cap): the variables and checks are in http-settings.ts. ---
-
 export type { HttpSettings } from './http-settings.ts';
 
+/** The translation engine's settings from the environment; a ConfigError lists every bad variable. */
+export const loadTranslationConfig = (env: Record<string, string | undefined> = process.env): TranslationSettings => orThrow(parseTranslationSettings(env));
+
+/** Pricing and shutdown settings from the environment; a ConfigError lists every bad variable. */
+export const loadOpsConfig = (env: Record<string, string | undefined> = process.env): OpsSettings => orThrow(parseOpsSettings(env));
+
+/** Served models, canary thresholds and the rollback grace from the environment; a ConfigError lists every bad variable. */
+export const loadRolloutConfig = (env: Record<string, string | undefined> = process.env): RolloutSettings => orThrow(parseRolloutSettings(env));
+
 /** Header and request timeouts and the connection cap from the environment; a ConfigError lists every bad variable. */
-export function loadHttpConfig(env: Record<string, string | undefined> = process.env): HttpSettings {
-  const result = parseHttpSettings(env);
-  if (result.ok) return result.settings;
-  throw new ConfigError(`Invalid configuration:\n${result.problems.join('\n')}`);
-}
+export const loadHttpConfig = (env: Record<string, string | undefined> = process.env): HttpSettings => orThrow(parseHttpSettings(env));

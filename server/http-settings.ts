@@ -1,6 +1,5 @@
-import { z } from 'zod';
-import { readEnvSettings } from './env-settings.ts';
-import { wholeNumber } from './translation/settings.ts';
+import { readSettings, setting, type SettingsResult } from './settings/setting.ts';
+import { wholeNumber } from './settings/schemas.ts';
 
 /** How long a client may take to send a request, and how many connections the server holds open at once. */
 export interface HttpSettings {
@@ -12,27 +11,34 @@ export interface HttpSettings {
   maxConnections: number;
 }
 
-export const httpEnvNames = {
-  headersTimeoutMs: 'SOTTO_HEADERS_TIMEOUT_MS',
-  requestTimeoutMs: 'SOTTO_REQUEST_TIMEOUT_MS',
-  maxConnections: 'SOTTO_MAX_CONNECTIONS',
-} as const;
-
-const httpDefaults: Record<keyof typeof httpEnvNames, string> = { headersTimeoutMs: '10000', requestTimeoutMs: '30000', maxConnections: '1024' };
-
-const schema = z
-  .object({ headersTimeoutMs: wholeNumber(1), requestTimeoutMs: wholeNumber(1), maxConnections: wholeNumber(1) })
-  // Node refuses a headers timeout longer than the request timeout.
-  // Zod runs it even when a field failed: only two numbers are compared.
-  .refine(({ headersTimeoutMs: h, requestTimeoutMs: r }) => typeof h !== 'number' || typeof r !== 'number' || h <= r, {
-    message: `must not exceed ${httpEnvNames.requestTimeoutMs}`,
-    path: ['headersTimeoutMs'],
-  });
-
-export type ParsedHttpSettings = { ok: true; settings: HttpSettings } | { ok: false; problems: string[] };
+export const httpSettings = {
+  headersTimeoutMs: setting({
+    env: 'SOTTO_HEADERS_TIMEOUT_MS',
+    default: '10000',
+    schema: wholeNumber(1),
+    doc: 'how long a client may take to send the request line and headers (then 408 and the connection is closed)',
+  }),
+  requestTimeoutMs: setting({
+    env: 'SOTTO_REQUEST_TIMEOUT_MS',
+    default: '30000',
+    schema: wholeNumber(1),
+    doc: 'how long a client may take to send the whole request, body included (not the answer); at least `SOTTO_HEADERS_TIMEOUT_MS`',
+  }),
+  maxConnections: setting({
+    env: 'SOTTO_MAX_CONNECTIONS',
+    default: '1024',
+    schema: wholeNumber(1),
+    doc: 'open connections at once; those past it are closed as they arrive',
+  }),
+};
 
 /** Reads the HTTP server variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
-export function parseHttpSettings(env: Record<string, string | undefined>): ParsedHttpSettings {
-  const read = readEnvSettings(httpEnvNames, httpDefaults, schema, env);
-  return read.ok ? { ok: true, settings: read.value } : read;
+export function parseHttpSettings(env: Record<string, string | undefined>): SettingsResult<HttpSettings> {
+  const reading = readSettings(httpSettings, env);
+  const { headersTimeoutMs, requestTimeoutMs } = reading.values;
+  // Node refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutMs !== undefined && requestTimeoutMs !== undefined && headersTimeoutMs > requestTimeoutMs) {
+    reading.report('headersTimeoutMs', `must not exceed ${httpSettings.requestTimeoutMs.env}`);
+  }
+  return reading.result((values) => values);
 }

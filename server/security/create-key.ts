@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createApiKey } from './api-keys.ts';
 import { generateKey, hashKey } from './key-hash.ts';
-import { keyIdPattern, securityEnvNames } from './settings.ts';
+import { keyIdPattern, securitySettings } from './settings.ts';
 
 /**
  * `npm run keys:create -- --id alice [--rate 120] [--chars 50000] [--quota 100000]`: prints a new API key once, and the entry
@@ -34,8 +34,8 @@ try {
 }
 
 const operatorKeys = {
-  admin: { prefix: 'sotto-admin.', what: 'admin key', keep: 'keep it in a password manager', env: securityEnvNames.adminKeyHash },
-  metrics: { prefix: 'sotto-metrics.', what: 'metrics token', keep: 'put it where Prometheus reads its scrape credentials', env: securityEnvNames.metricsTokenHash },
+  admin: { prefix: 'sotto-admin.', what: 'admin key', keep: 'keep it in a password manager', env: securitySettings.adminKeyHash.env },
+  metrics: { prefix: 'sotto-metrics.', what: 'metrics token', keep: 'put it where Prometheus reads its scrape credentials', env: securitySettings.metricsTokenHash.env },
 } as const;
 
 const operator = values.admin ? 'admin' : values.metrics ? 'metrics' : undefined;
@@ -61,5 +61,5 @@ if (operator) {
     ...(quotaSegmentsPerDay ? { quotaSegmentsPerDay } : {}),
   };
   console.log(`New API key for "${values.id}". It is shown only this once; hand it to its owner now:\n\n${key}\n`);
-  console.log(`Add this line to the keys file (${securityEnvNames.keysFile}), or the entry to the ${securityEnvNames.keys} array:\n\n${JSON.stringify(entry)}`);
+  console.log(`Add this line to the keys file (${securitySettings.keysFile.env}), or the entry to the ${securitySettings.keys.env} array:\n\n${JSON.stringify(entry)}`);
 }

@@ -4,7 +4,7 @@ import { problemResponder } from '../v1/error-responses.ts';
 import { presentedKey } from './api-keys.ts';
 import { throttledKeyCheck, unauthorized, type Security } from './api-guard.ts';
 import { VerifiedKeyCache, verifyKey, type KeyHash } from './key-hash.ts';
-import { securityEnvNames } from './settings.ts';
+import { securitySettings } from './settings.ts';
 
 interface OperatorKeyOptions {
   realm: string;
@@ -51,7 +51,7 @@ export function metricsAuth(security: Security): MiddlewareHandler {
   const closed = metricsTokenHash !== undefined || auth === 'required';
   if (!closed) return async (_c, next) => next();
   if (hashes.length === 0) {
-    const detail = `The metrics are closed under ${securityEnvNames.auth}=required; set ${securityEnvNames.metricsTokenHash} and scrape with that token.`;
+    const detail = `The metrics are closed under ${securitySettings.auth.env}=required; set ${securitySettings.metricsTokenHash.env} and scrape with that token.`;
     return async (c) => unauthorized(c, problemResponder, 'sotto-metrics', detail, false);
   }
   return operatorKeyGuard(security, {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { readSettings, setting, type SettingsResult } from '../settings/setting.ts';
+import { commaList } from '../settings/schemas.ts';
 import { type KeyHash, parseKeyHash } from './key-hash.ts';
 import { parseKeysText, type RawEntry } from './keys-file.ts';
 
@@ -37,31 +39,18 @@ export interface SecuritySettings {
   trustedProxyHops: number;
 }
 
-export const securityEnvNames = {
-  auth: 'SOTTO_AUTH',
-  keys: 'SOTTO_API_KEYS',
-  keysFile: 'SOTTO_API_KEYS_FILE',
-  adminKeyHash: 'SOTTO_ADMIN_KEY_HASH',
-  metricsTokenHash: 'SOTTO_METRICS_TOKEN_HASH',
-  corsOrigins: 'SOTTO_CORS_ORIGINS',
-  anonRatePerMinute: 'SOTTO_ANON_RATE_PER_MINUTE',
-  anonCharsPerMinute: 'SOTTO_ANON_CHARS_PER_MINUTE',
-  trustedProxies: 'SOTTO_TRUSTED_PROXIES',
-} as const;
-
-const defaultAnonRatePerMinute = 600;
-// A few pages of text a minute: far more than one speaker's transcripts, far less than one request of the largest size.
-const defaultAnonCharsPerMinute = 30_000;
-
 /** Key ids show in URLs, logs and keys (`sotto_<id>.<secret>`), hence no dots. */
 export const keyIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
-const keyHash = z.string().transform((text, ctx) => {
+function toKeyHash(text: string, ctx: z.RefinementCtx): KeyHash {
   const parsed = parseKeyHash(text);
   if (parsed.ok) return parsed.hash;
   ctx.addIssue({ code: 'custom', message: parsed.problem });
   return z.NEVER;
-});
+}
+
+const keyHash = z.string().transform(toKeyHash);
+const optionalKeyHash = z.string().transform((text, ctx) => (text === '' ? undefined : toKeyHash(text, ctx)));
 
 const positiveInt = z.number().int('must be a whole number').min(1, 'must be at least 1');
 
@@ -89,98 +78,134 @@ const origin = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
-export type ParsedSecuritySettings = { ok: true; settings: SecuritySettings } | { ok: false; problems: string[] };
+const keyEntriesJson = z.string().transform((text, ctx): RawEntry[] => {
+  if (text === '') return [];
+  const parsed = parseKeysText(text);
+  if (parsed.ok && text.trimStart().startsWith('[')) return parsed.entries;
+  ctx.addIssue({ code: 'custom', message: 'must be a JSON array of key entries' });
+  return z.NEVER;
+});
+
+const perMinuteLimit = z
+  .string()
+  .regex(/^\d{1,9}$/, 'must be a whole number (0: no limit)')
+  .transform(Number);
+
+export const securitySettings = {
+  auth: setting({
+    env: 'SOTTO_AUTH',
+    // Unset: follows the keys, so that the app works out of the box and is closed once keys exist.
+    default: '',
+    shownDefault: '`off`, or `required` once keys are configured',
+    schema: z.enum(['', ...AUTH_MODES], `must be ${AUTH_MODES.join(', ')}`),
+    doc: '`required`: every `/v1/*`, `POST /translate` and `POST /detect` request needs an API key; `optional`: a key is checked when given, requests without one are anonymous; `off`: no keys',
+  }),
+  keysFile: setting({
+    env: 'SOTTO_API_KEYS_FILE',
+    default: '',
+    schema: z.string().transform((file) => (file === '' ? undefined : path.resolve(file))),
+    doc: 'keys file: one JSON entry per line (or a JSON array), `{"id", "hash", "rateLimitPerMinute"?, "charsPerMinute"?, "quotaSegmentsPerDay"?, "revoked"?: true}`; hashes only, never keys',
+    echoValue: false,
+  }),
+  keys: setting({ env: 'SOTTO_API_KEYS', default: '', schema: keyEntriesJson, doc: 'more entries, as a JSON array', secret: true }),
+  adminKeyHash: setting({
+    env: 'SOTTO_ADMIN_KEY_HASH',
+    default: '',
+    shownDefault: 'none (then `/admin/*` answers 404)',
+    schema: optionalKeyHash,
+    doc: 'hash of the admin key for `/admin/*` (`npm run keys:create -- --admin`); a separate key, never an API key',
+    secret: true,
+  }),
+  metricsTokenHash: setting({
+    env: 'SOTTO_METRICS_TOKEN_HASH',
+    default: '',
+    schema: optionalKeyHash,
+    doc: 'hash of the token Prometheus scrapes `GET /metrics` with (`npm run keys:create -- --metrics`); once set, `/metrics` needs it or the admin key whatever `SOTTO_AUTH` says; under `SOTTO_AUTH=required` `/metrics` is closed without one of the two',
+    secret: true,
+  }),
+  corsOrigins: setting({
+    env: 'SOTTO_CORS_ORIGINS',
+    default: '',
+    shownDefault: 'none (same-origin only)',
+    schema: z.string().transform(commaList).pipe(z.array(origin)),
+    doc: 'comma-separated origins (`https://app.example`) allowed to call `/v1/*` and the LibreTranslate routes from a browser',
+    echoValue: false,
+  }),
+  anonRatePerMinute: setting({
+    env: 'SOTTO_ANON_RATE_PER_MINUTE',
+    default: '600',
+    schema: perMinuteLimit,
+    doc: 'requests per minute per client address without a key (`0`: no limit)',
+  }),
+  anonCharsPerMinute: setting({
+    env: 'SOTTO_ANON_CHARS_PER_MINUTE',
+    // A few pages of text a minute: far more than one speaker's transcripts, far less than one request of the largest size.
+    default: '30000',
+    schema: perMinuteLimit,
+    doc: 'characters of text to translate per minute per client address without a key, a token bucket (`0`: no limit): past it 429 with `Retry-After`, and one request with more than that is refused with 413',
+  }),
+  trustedProxyHops: setting({
+    env: 'SOTTO_TRUSTED_PROXIES',
+    default: '0',
+    schema: z
+      .string()
+      .regex(/^\d$/, 'must be the number of proxies in front of the server, 0 to 9')
+      .transform(Number),
+    doc: 'proxies in front of the server (an ingress, a load balancer) that append to `X-Forwarded-For`; the client address (rate limits, key-guessing brake, canary stickiness) is then the one the outermost of them saw',
+  }),
+};
+
+export type ParsedSecuritySettings = SettingsResult<SecuritySettings>;
 
 type ReadFile = (file: string) => string;
 
 /** Reads the security variables and the keys file; `problems` has one readable line per mistake. Hashes are never echoed. */
 export function parseSecuritySettings(env: Record<string, string | undefined>, readFile: ReadFile = (file) => readFileSync(file, 'utf8')): ParsedSecuritySettings {
-  const problems: string[] = [];
-  const report = (name: string, message: string) => problems.push(`  ${name}: ${message}`);
+  const reading = readSettings(securitySettings, env);
+  const { keysFile, keys: envEntries, auth } = reading.values;
   const keys: ApiKeyEntry[] = [];
 
-  const addEntries = (name: string, raws: RawEntry[], source: ApiKeyEntry['source']) => {
+  const addEntries = (from: 'keysFile' | 'keys', raws: RawEntry[], source: ApiKeyEntry['source']) => {
     for (const raw of raws) {
       const parsed = entrySchema.safeParse(raw.value);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) report(name, `${raw.where}: ${issue.path.join('.') || 'entry'}: ${issue.message}`);
+        for (const issue of parsed.error.issues) reading.report(from, `${raw.where}: ${issue.path.join('.') || 'entry'}: ${issue.message}`);
         continue;
       }
       const { revoked, ...entry } = parsed.data;
-      if (keys.some((k) => k.id === entry.id)) report(name, `${raw.where}: id "${entry.id}" is used twice`);
+      if (keys.some((k) => k.id === entry.id)) reading.report(from, `${raw.where}: id "${entry.id}" is used twice`);
       else keys.push({ ...entry, revoked: revoked === true, source });
     }
   };
 
-  const keysFile = env[securityEnvNames.keysFile] ? path.resolve(env[securityEnvNames.keysFile]!) : undefined;
   if (keysFile) {
     let text: string | undefined;
     try {
       text = readFile(keysFile);
     } catch (err) {
-      report(`${securityEnvNames.keysFile}=${JSON.stringify(keysFile)}`, `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      reading.report('keysFile', `cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`, keysFile);
     }
     if (text !== undefined) {
       const parsed = parseKeysText(text);
-      if (parsed.ok) addEntries(securityEnvNames.keysFile, parsed.entries, 'file');
-      else report(securityEnvNames.keysFile, parsed.problem);
+      if (parsed.ok) addEntries('keysFile', parsed.entries, 'file');
+      else reading.report('keysFile', parsed.problem);
     }
   }
+  if (envEntries) addEntries('keys', envEntries, 'env');
 
-  const keysJson = env[securityEnvNames.keys];
-  if (keysJson) {
-    const parsed = parseKeysText(keysJson);
-    if (parsed.ok && keysJson.trimStart().startsWith('[')) addEntries(securityEnvNames.keys, parsed.entries, 'env');
-    else report(securityEnvNames.keys, 'must be a JSON array of key entries');
+  if (auth === 'required' && keys.length === 0) {
+    reading.report('auth', `no API keys are configured; set ${securitySettings.keysFile.env} or ${securitySettings.keys.env}`);
   }
 
-  const operatorHash = (name: string): KeyHash | undefined => {
-    if (!env[name]) return undefined;
-    const parsed = keyHash.safeParse(env[name]);
-    if (parsed.success) return parsed.data;
-    report(name, parsed.error.issues[0]!.message);
-    return undefined;
-  };
-  const adminKeyHash = operatorHash(securityEnvNames.adminKeyHash);
-  const metricsTokenHash = operatorHash(securityEnvNames.metricsTokenHash);
-
-  const authText = env[securityEnvNames.auth] || (keys.length > 0 ? 'required' : 'off');
-  const auth = z.enum(AUTH_MODES).safeParse(authText);
-  if (!auth.success) report(`${securityEnvNames.auth}=${JSON.stringify(authText)}`, `must be ${AUTH_MODES.join(', ')}`);
-  else if (auth.data === 'required' && keys.length === 0) {
-    report(`${securityEnvNames.auth}="required"`, `no API keys are configured; set ${securityEnvNames.keysFile} or ${securityEnvNames.keys}`);
-  }
-
-  const originsText = env[securityEnvNames.corsOrigins] ?? '';
-  const origins = z.array(origin).safeParse(originsText.split(',').map((o) => o.trim()).filter((o) => o !== ''));
-  if (!origins.success) for (const issue of origins.error.issues) report(securityEnvNames.corsOrigins, issue.message);
-
-  const limit = (name: string, fallback: number): number | undefined => {
-    const text = env[name] || String(fallback);
-    if (/^\d{1,9}$/.test(text)) return Number(text);
-    report(`${name}=${JSON.stringify(text)}`, 'must be a whole number (0: no limit)');
-    return undefined;
-  };
-  const rate = limit(securityEnvNames.anonRatePerMinute, defaultAnonRatePerMinute);
-  const chars = limit(securityEnvNames.anonCharsPerMinute, defaultAnonCharsPerMinute);
-
-  const hopsText = env[securityEnvNames.trustedProxies] || '0';
-  const hops = /^\d$/.test(hopsText) ? Number(hopsText) : undefined;
-  if (hops === undefined) report(`${securityEnvNames.trustedProxies}=${JSON.stringify(hopsText)}`, 'must be the number of proxies in front of the server, 0 to 9');
-
-  if (problems.length > 0 || !auth.success || !origins.success || rate === undefined || chars === undefined || hops === undefined) return { ok: false, problems };
-  return {
-    ok: true,
-    settings: {
-      auth: auth.data,
-      keys,
-      ...(keysFile ? { keysFile } : {}),
-      ...(adminKeyHash ? { adminKeyHash } : {}),
-      ...(metricsTokenHash ? { metricsTokenHash } : {}),
-      corsOrigins: origins.data,
-      anonRatePerMinute: rate,
-      anonCharsPerMinute: chars,
-      trustedProxyHops: hops,
-    },
-  };
+  return reading.result((values) => ({
+    auth: values.auth || (keys.length > 0 ? 'required' : 'off'),
+    keys,
+    ...(values.keysFile ? { keysFile: values.keysFile } : {}),
+    ...(values.adminKeyHash ? { adminKeyHash: values.adminKeyHash } : {}),
+    ...(values.metricsTokenHash ? { metricsTokenHash: values.metricsTokenHash } : {}),
+    corsOrigins: values.corsOrigins,
+    anonRatePerMinute: values.anonRatePerMinute,
+    anonCharsPerMinute: values.anonCharsPerMinute,
+    trustedProxyHops: values.trustedProxyHops,
+  }));
 }

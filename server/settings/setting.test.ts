@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { markdownTable, parseSettings, setting } from './setting.ts';
+import { markdownTable, parseSettings, readSettings, setting } from './setting.ts';
 
 const machine = { cores: 4, memoryBytes: 8 * 2 ** 30 };
 const table = {
@@ -22,6 +22,38 @@ describe('parseSettings', () => {
     expect(parseSettings(table, { PORT: 'eighty', TOKEN_HASH: 'hunter2' }, machine)).toEqual({
       ok: false,
       problems: ['  PORT="eighty": must be a whole number', '  TOKEN_HASH: must be sha256$<hex>'],
+    });
+  });
+});
+
+describe('readSettings', () => {
+  const listed = { ...table, hosts: setting({ env: 'HOSTS', default: '', schema: z.string(), doc: 'hosts', echoValue: false }) };
+
+  it('keeps the values that parsed beside the problems, for checks across variables', () => {
+    const reading = readSettings(listed, { PORT: 'eighty', WORKERS: '3' }, machine);
+    expect(reading.values).toEqual({ workers: 3, token: '', hosts: '' });
+    expect(reading.problems).toEqual(['  PORT="eighty": must be a whole number']);
+  });
+
+  it('reports against a variable, echoing its text unless it is secret or says its messages name the fault', () => {
+    const reading = readSettings(listed, { WORKERS: '9', TOKEN_HASH: '', HOSTS: 'a,b' }, machine);
+    reading.report('workers', 'must not exceed PORT');
+    reading.report('token', 'is needed');
+    reading.report('hosts', 'line 2: no host');
+    reading.report('hosts', 'cannot be read', '/abs/hosts');
+    expect(reading.problems).toEqual([
+      '  WORKERS="9": must not exceed PORT',
+      '  TOKEN_HASH: is needed',
+      '  HOSTS: line 2: no host',
+      '  HOSTS="/abs/hosts": cannot be read',
+    ]);
+    expect(reading.result(() => 'settings')).toEqual({ ok: false, problems: reading.problems });
+  });
+
+  it('builds the settings once every variable parsed', () => {
+    expect(readSettings(listed, { PORT: '81' }, machine).result(({ port, workers }) => ({ address: `:${port}`, workers }))).toEqual({
+      ok: true,
+      settings: { address: ':81', workers: 2 },
     });
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { wholeNumber } from './settings.ts';
+import { readSettings, setting, type SettingsResult } from '../settings/setting.ts';
+import { commaList, modelId, wholeNumber } from '../settings/schemas.ts';
 import type { CanaryThresholds } from './version-health.ts';
 
 export interface RolloutSettings {
@@ -12,73 +13,77 @@ export interface RolloutSettings {
   testFaults: boolean;
 }
 
-const envNames = {
-  served: 'SOTTO_SERVED_MODELS',
-  maxErrorRate: 'SOTTO_CANARY_MAX_ERROR_RATE',
-  maxP95Ms: 'SOTTO_CANARY_MAX_P95_MS',
-  maxP95Ratio: 'SOTTO_CANARY_MAX_P95_RATIO',
-  minRequests: 'SOTTO_CANARY_MIN_REQUESTS',
-  windowMs: 'SOTTO_CANARY_WINDOW_MS',
-  rollbackGraceMs: 'SOTTO_ROLLBACK_GRACE_MS',
-  testFaults: 'SOTTO_TEST_FAULTS',
-} as const;
-
-type Key = keyof typeof envNames;
-
-const defaults: Record<Key, string> = {
-  served: '',
-  maxErrorRate: '0.05',
-  maxP95Ms: '0',
-  maxP95Ratio: '3',
-  minRequests: '20',
-  windowMs: '60000',
-  rollbackGraceMs: '600000',
-  testFaults: '0',
-};
-
 export const defaultServedName = 'translation-default';
 
 const servedName = z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'served names are lowercase letters, digits, ".", "_", "-"');
-const modelId = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/, 'must look like "owner/name"');
 const nonNegative = z
   .string()
   .regex(/^\d+(\.\d+)?$/, 'must be a non-negative number')
   .transform(Number);
 
-const schema = z.object({
-  served: z
-    .string()
-    .transform((text) => text.split(',').map((item) => item.trim()).filter((item) => item !== ''))
-    .pipe(
-      z.array(
-        z
-          .string()
-          .transform((pair) => pair.split('='))
-          .pipe(z.tuple([servedName, modelId], 'must be name=owner/model pairs')),
-      ),
-    ),
-  maxErrorRate: nonNegative.pipe(z.number().max(1, 'must be at most 1')),
-  maxP95Ms: wholeNumber(0),
-  maxP95Ratio: nonNegative,
-  minRequests: wholeNumber(1),
-  windowMs: wholeNumber(1000),
-  rollbackGraceMs: wholeNumber(0),
-  testFaults: z.enum(['0', '1'], 'must be 0 or 1'),
-});
-
-export type ParsedRollout = { ok: true; settings: RolloutSettings } | { ok: false; problems: string[] };
+export const rolloutSettings = {
+  served: setting({
+    env: 'SOTTO_SERVED_MODELS',
+    default: '',
+    shownDefault: `\`${defaultServedName}=\` the first of \`SOTTO_TRANSLATION_MODELS\` (else the manifest default)`,
+    schema: z
+      .string()
+      .transform(commaList)
+      .pipe(z.array(z.string().transform((pair) => pair.split('=')).pipe(z.tuple([servedName, modelId], 'must be name=owner/model pairs')))),
+    doc: 'served model names and the model each starts on, `name=owner/model,…`; requests naming a served name, or no model, are routed to its versions',
+  }),
+  maxErrorRate: setting({
+    env: 'SOTTO_CANARY_MAX_ERROR_RATE',
+    default: '0.05',
+    schema: nonNegative.pipe(z.number().max(1, 'must be at most 1')),
+    doc: 'a canary whose share of failed requests (500, 503, 504) in the window is above this is rolled back',
+  }),
+  maxP95Ms: setting({
+    env: 'SOTTO_CANARY_MAX_P95_MS',
+    default: '0',
+    shownDefault: '`0` (off)',
+    schema: wholeNumber(0),
+    doc: 'a canary whose p95 latency in the window is above this is rolled back',
+  }),
+  maxP95Ratio: setting({
+    env: 'SOTTO_CANARY_MAX_P95_RATIO',
+    default: '3',
+    shownDefault: '`3` (`0`: off)',
+    schema: nonNegative,
+    doc: "a canary whose p95 is more than this many times the stable version's is rolled back",
+  }),
+  minRequests: setting({
+    env: 'SOTTO_CANARY_MIN_REQUESTS',
+    default: '20',
+    schema: wholeNumber(1),
+    doc: 'requests a canary (and, for the ratio, the stable version) needs in the window before it is judged',
+  }),
+  windowMs: setting({
+    env: 'SOTTO_CANARY_WINDOW_MS',
+    default: '60000',
+    schema: wholeNumber(1000),
+    doc: 'the rolling window of those statistics, per version',
+  }),
+  rollbackGraceMs: setting({
+    env: 'SOTTO_ROLLBACK_GRACE_MS',
+    default: '600000',
+    schema: wholeNumber(0),
+    doc: 'how long a replaced version stays loaded, so that a rollback is instant; later a rollback reloads it first',
+  }),
+  testFaults: setting({
+    env: 'SOTTO_TEST_FAULTS',
+    default: '0',
+    schema: z.enum(['0', '1'], 'must be 0 or 1'),
+    doc: "tests only: `1` adds `POST /admin/test/faults {version, errorRate}`, failing that share of a version's requests with 503",
+  }),
+};
 
 /** Reads the rollout variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
-export function parseRolloutSettings(env: Record<string, string | undefined>): ParsedRollout {
-  const input = Object.fromEntries(Object.entries(envNames).map(([key, name]) => [key, env[name] || defaults[key as Key]])) as Record<Key, string>;
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const key = issue.path[0] as Key;
-      return `  ${envNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
-    });
-    return { ok: false, problems };
-  }
-  const { served, rollbackGraceMs, testFaults, ...canary } = result.data;
-  return { ok: true, settings: { served: Object.fromEntries(served), canary, rollbackGraceMs, testFaults: testFaults === '1' } };
+export function parseRolloutSettings(env: Record<string, string | undefined>): SettingsResult<RolloutSettings> {
+  return readSettings(rolloutSettings, env).result(({ served, rollbackGraceMs, testFaults, ...canary }) => ({
+    served: Object.fromEntries(served),
+    canary,
+    rollbackGraceMs,
+    testFaults: testFaults === '1',
+  }));
 }

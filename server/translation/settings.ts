@@ -1,7 +1,8 @@
-import os from 'node:os';
 import { z } from 'zod';
 import { PRECISIONS, type Precision } from '../../models/manifest-schema.ts';
 import { defaultRequestLimits, type RequestLimits } from '../../contract/translation-api.ts';
+import { readSettings, setting, thisMachine, type Machine, type SettingsResult } from '../settings/setting.ts';
+import { commaList, modelId, wholeNumber } from '../settings/schemas.ts';
 import type { BatchPolicy } from './batcher.ts';
 import { defaultWorkerCount, PROVIDERS, threadsPerWorker, type Provider, type Threads } from './providers.ts';
 
@@ -28,72 +29,6 @@ export interface TranslationSettings {
   limits: RequestLimits;
 }
 
-const translationEnvNames = {
-  models: 'SOTTO_TRANSLATION_MODELS',
-  providers: 'SOTTO_PROVIDERS',
-  isolation: 'SOTTO_INFERENCE_ISOLATION',
-  precision: 'SOTTO_TRANSLATION_PRECISION',
-  workers: 'SOTTO_TRANSLATION_WORKERS',
-  intraOpThreads: 'SOTTO_ORT_INTRA_OP_THREADS',
-  maxBatchSize: 'SOTTO_BATCH_MAX_SIZE',
-  preferredBatchSizes: 'SOTTO_BATCH_PREFERRED_SIZES',
-  maxBatchTokens: 'SOTTO_BATCH_MAX_TOKENS',
-  maxQueueDelayMs: 'SOTTO_BATCH_MAX_DELAY_MS',
-  modelBatching: 'SOTTO_BATCHING',
-  queueSize: 'SOTTO_QUEUE_SIZE',
-  deadlineMs: 'SOTTO_DEADLINE_MS',
-  cacheSize: 'SOTTO_CACHE_SIZE',
-  memoryBudgetMb: 'SOTTO_TRANSLATION_MEMORY_MB',
-  maxSegments: 'SOTTO_MAX_SEGMENTS',
-  maxSegmentChars: 'SOTTO_MAX_SEGMENT_CHARS',
-  maxBodyBytes: 'SOTTO_MAX_BODY_BYTES',
-} as const;
-
-type Key = keyof typeof translationEnvNames;
-
-export interface Machine {
-  cores: number;
-  memoryBytes: number;
-}
-
-const thisMachine = (): Machine => ({ cores: os.availableParallelism(), memoryBytes: os.totalmem() });
-
-/** The defaults, as the strings an environment variable would hold; some follow the machine. */
-function translationDefaults(machine: Machine): Record<Key, string> {
-  return {
-    models: '',
-    providers: PROVIDERS.join(','),
-    // A native crash in ONNX Runtime then costs one worker's batch, retried, instead of the server and every
-    // request in flight; measured cost (bench:server, marian q8): about +1-2.5 s to start and +50 MiB per worker.
-    isolation: 'process',
-    precision: 'auto',
-    workers: String(defaultWorkerCount(machine.cores)),
-    intraOpThreads: '',
-    maxBatchSize: '16',
-    preferredBatchSizes: '',
-    maxBatchTokens: '4096',
-    maxQueueDelayMs: '10',
-    modelBatching: '{}',
-    queueSize: '1024',
-    deadlineMs: '30000',
-    cacheSize: '10000',
-    // Half the machine's memory for model weights across all workers.
-    memoryBudgetMb: String(Math.floor(machine.memoryBytes / 2 ** 21)),
-    maxSegments: String(defaultRequestLimits.maxSegments),
-    maxSegmentChars: String(defaultRequestLimits.maxSegmentChars),
-    maxBodyBytes: String(defaultRequestLimits.maxBodyBytes),
-  };
-}
-
-export const wholeNumber = (min: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(Number.MAX_SAFE_INTEGER, 'is too large'));
-const list = (text: string) => text.split(',').map((item) => item.trim()).filter((item) => item !== '');
-const modelId = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[A-Za-z0-9][\w.-]*$/, 'must look like "owner/name"');
-
 const policyOverride = z
   .object({
     maxBatchSize: z.number().int().min(1),
@@ -104,70 +39,149 @@ const policyOverride = z
   .partial()
   .strict();
 
-const fields = {
-  models: z.string().transform(list).pipe(z.array(modelId)),
-  providers: z
-    .string()
-    .transform(list)
-    .pipe(z.array(z.enum(PROVIDERS, `must list providers from ${PROVIDERS.join(', ')}`)).min(1, 'must name at least one provider')),
-  isolation: z.enum(ISOLATIONS, `must be ${ISOLATIONS.join(' or ')}`),
-  precision: z.enum(['auto', ...PRECISIONS], `must be auto or one of ${PRECISIONS.join(', ')}`),
-  workers: wholeNumber(1),
-  intraOpThreads: z.union([z.literal(''), wholeNumber(1)]),
-  maxBatchSize: wholeNumber(1),
-  preferredBatchSizes: z.string().transform(list).pipe(z.array(wholeNumber(1))),
-  maxBatchTokens: wholeNumber(1),
-  maxQueueDelayMs: wholeNumber(0),
-  modelBatching: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(modelId, policyOverride, 'must map model ids to batching settings')),
-  queueSize: wholeNumber(1),
-  deadlineMs: wholeNumber(1),
-  cacheSize: wholeNumber(0),
-  memoryBudgetMb: wholeNumber(1),
-  maxSegments: wholeNumber(1),
-  maxSegmentChars: wholeNumber(1),
-  maxBodyBytes: wholeNumber(1),
-};
-
-const schema = z.object(fields).superRefine((value, ctx) => {
-  if (value.maxSegments > value.queueSize) {
-    ctx.addIssue({ code: 'custom', message: `must not exceed ${translationEnvNames.queueSize} (${value.queueSize})`, path: ['maxSegments'] });
-  }
-  if (value.preferredBatchSizes.some((size) => size > value.maxBatchSize)) {
-    ctx.addIssue({ code: 'custom', message: `must not exceed ${translationEnvNames.maxBatchSize} (${value.maxBatchSize})`, path: ['preferredBatchSizes'] });
+const json = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+    return z.NEVER;
   }
 });
 
-export type ParsedSettings = { ok: true; settings: TranslationSettings } | { ok: false; problems: string[] };
+export const translationSettings = {
+  models: setting({
+    env: 'SOTTO_TRANSLATION_MODELS',
+    default: '',
+    shownDefault: "none (the manifest's default server translation model)",
+    schema: z.string().transform(commaList).pipe(z.array(modelId)),
+    doc: 'translation models the server loads at start, comma-separated manifest ids, preferred in this order',
+  }),
+  providers: setting({
+    env: 'SOTTO_PROVIDERS',
+    default: PROVIDERS.join(','),
+    schema: z
+      .string()
+      .transform(commaList)
+      .pipe(z.array(z.enum(PROVIDERS, `must list providers from ${PROVIDERS.join(', ')}`)).min(1, 'must name at least one provider')),
+    doc: 'ONNX Runtime execution providers to try, in order of preference; a model runs on the first that can open it',
+  }),
+  isolation: setting({
+    env: 'SOTTO_INFERENCE_ISOLATION',
+    // A native crash in ONNX Runtime then costs one worker's batch, retried, instead of the server and every
+    // request in flight; measured cost (bench:server, marian q8): about +1-2.5 s to start and +50 MiB per worker.
+    default: 'process',
+    schema: z.enum(ISOLATIONS, `must be ${ISOLATIONS.join(' or ')}`),
+    doc: '`process`: each inference worker is a child process, which a native crash or a kill costs its batch only (retried once); `thread`: worker threads in the server process',
+  }),
+  precision: setting({
+    env: 'SOTTO_TRANSLATION_PRECISION',
+    default: 'auto',
+    schema: z.enum(['auto', ...PRECISIONS], `must be auto or one of ${PRECISIONS.join(', ')}`),
+    doc: `weights variant the server loads, one of ${PRECISIONS.map((p) => `\`${p}\``).join(', ')}; \`auto\`: fp16 on a GPU and q8 on the CPU, among the variants the model has`,
+  }),
+  workers: setting({
+    env: 'SOTTO_TRANSLATION_WORKERS',
+    default: (machine: Machine) => String(defaultWorkerCount(machine.cores)),
+    shownDefault: 'one per four cores, 1 to 4',
+    schema: wholeNumber(1),
+    doc: 'inference workers, each with its own copy of the loaded models',
+  }),
+  intraOpThreads: setting({
+    env: 'SOTTO_ORT_INTRA_OP_THREADS',
+    default: '',
+    shownDefault: 'the cores divided among the workers',
+    schema: z.union([z.literal(''), wholeNumber(1)]),
+    doc: "ONNX Runtime's intra-op threads per worker",
+  }),
+  maxBatchSize: setting({
+    env: 'SOTTO_BATCH_MAX_SIZE',
+    default: '16',
+    schema: wholeNumber(1),
+    doc: 'segments one inference batch holds at most (`1`: no batching)',
+  }),
+  preferredBatchSizes: setting({
+    env: 'SOTTO_BATCH_PREFERRED_SIZES',
+    default: '',
+    schema: z.string().transform(commaList).pipe(z.array(wholeNumber(1))),
+    doc: 'comma-separated batch sizes sent as soon as that many segments wait, without waiting out the delay; at most `SOTTO_BATCH_MAX_SIZE`',
+  }),
+  maxBatchTokens: setting({
+    env: 'SOTTO_BATCH_MAX_TOKENS',
+    default: '4096',
+    schema: wholeNumber(1),
+    doc: "padded tokens per batch (segments × the longest segment's tokens); a longer segment still goes, alone",
+  }),
+  maxQueueDelayMs: setting({
+    env: 'SOTTO_BATCH_MAX_DELAY_MS',
+    default: '10',
+    schema: wholeNumber(0),
+    doc: 'how long the oldest waiting segment may wait for company before its batch goes out anyway',
+  }),
+  modelBatching: setting({
+    env: 'SOTTO_BATCHING',
+    default: '{}',
+    schema: json.pipe(z.record(modelId, policyOverride, 'must map model ids to batching settings')),
+    doc: 'per-model overrides of the batching settings, JSON: `{"owner/name": {"maxBatchSize"?, "preferredBatchSizes"?, "maxTokens"?, "maxQueueDelayMs"?}}`',
+  }),
+  queueSize: setting({
+    env: 'SOTTO_QUEUE_SIZE',
+    default: '1024',
+    schema: wholeNumber(1),
+    doc: 'segments that may wait for a worker; past it requests get 429, and `/readyz` answers 503 while the queue is 90% full',
+  }),
+  deadlineMs: setting({
+    env: 'SOTTO_DEADLINE_MS',
+    default: '30000',
+    schema: wholeNumber(1),
+    doc: "the longest a translation request may take (then 504); a request's own deadline may only be shorter",
+  }),
+  cacheSize: setting({
+    env: 'SOTTO_CACHE_SIZE',
+    default: '10000',
+    schema: wholeNumber(0),
+    doc: 'translations kept in memory, in segments (`0`: no cache)',
+  }),
+  memoryBudgetMb: setting({
+    env: 'SOTTO_TRANSLATION_MEMORY_MB',
+    // Half the machine's memory for model weights across all workers.
+    default: (machine: Machine) => String(Math.floor(machine.memoryBytes / 2 ** 21)),
+    shownDefault: "half the machine's memory",
+    schema: wholeNumber(1),
+    doc: 'MiB of model weights loaded at once, across all workers; past it the least recently used model is unloaded',
+  }),
+  maxSegments: setting({
+    env: 'SOTTO_MAX_SEGMENTS',
+    default: String(defaultRequestLimits.maxSegments),
+    schema: wholeNumber(1),
+    doc: 'segments one `/v1/translate` request may hold (published in `/v1/models`); at most `SOTTO_QUEUE_SIZE`',
+  }),
+  maxSegmentChars: setting({
+    env: 'SOTTO_MAX_SEGMENT_CHARS',
+    default: String(defaultRequestLimits.maxSegmentChars),
+    schema: wholeNumber(1),
+    doc: 'characters one segment may hold (published in `/v1/models`)',
+  }),
+  maxBodyBytes: setting({
+    env: 'SOTTO_MAX_BODY_BYTES',
+    default: String(defaultRequestLimits.maxBodyBytes),
+    schema: wholeNumber(1),
+    doc: 'bytes a request body may hold (then 413, at once for `Expect: 100-continue`)',
+  }),
+};
 
 /** Reads the translation variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
-export function parseTranslationSettings(env: Record<string, string | undefined>, machine: Machine = thisMachine()): ParsedSettings {
-  const defaults = translationDefaults(machine);
-  const input = Object.fromEntries(
-    Object.entries(translationEnvNames).map(([key, name]) => [key, env[name] || defaults[key as Key]]),
-  ) as Record<Key, string>;
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
-      const key = issue.path[0] as Key;
-      return `  ${translationEnvNames[key]}=${JSON.stringify(input[key])}: ${issue.message}`;
-    });
-    return { ok: false, problems };
+export function parseTranslationSettings(env: Record<string, string | undefined>, machine: Machine = thisMachine()): SettingsResult<TranslationSettings> {
+  const reading = readSettings(translationSettings, env, machine);
+  const { maxSegments, queueSize, preferredBatchSizes, maxBatchSize } = reading.values;
+  if (maxSegments !== undefined && queueSize !== undefined && maxSegments > queueSize) {
+    reading.report('maxSegments', `must not exceed ${translationSettings.queueSize.env} (${queueSize})`);
   }
-  const value = result.data;
-  const threads = threadsPerWorker(machine.cores, value.workers);
-  return {
-    ok: true,
-    settings: {
+  if (preferredBatchSizes !== undefined && maxBatchSize !== undefined && preferredBatchSizes.some((size) => size > maxBatchSize)) {
+    reading.report('preferredBatchSizes', `must not exceed ${translationSettings.maxBatchSize.env} (${maxBatchSize})`);
+  }
+  return reading.result((value) => {
+    const threads = threadsPerWorker(machine.cores, value.workers);
+    return {
       models: value.models,
       providers: value.providers,
       isolation: value.isolation,
@@ -186,6 +200,6 @@ export function parseTranslationSettings(env: Record<string, string | undefined>
       cacheSize: value.cacheSize,
       memoryBudgetBytes: value.memoryBudgetMb * 2 ** 20,
       limits: { maxSegments: value.maxSegments, maxSegmentChars: value.maxSegmentChars, maxBodyBytes: value.maxBodyBytes },
-    },
-  };
+    };
+  });
 }
