@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { findModel, isTranslationModel, parseManifest } from '../models/manifest-schema.ts';
+import { findModel, isTranslationModel, parseManifest } from '../contract/manifest-schema.ts';
 import { loadConfig, loadTranslationConfig } from '../server/config.ts';
 import { argsOf, parseContainerfile, type Stage } from './containerfile.ts';
 import { isKustomization, k8sDir, kustomizationSchema, readKustomization, readYaml, render, yamlFiles, type K8sObject } from './k8s-objects.ts';

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseManifest, type ModelFile } from './manifest-schema.ts';
+import { parseManifest, type ModelFile } from '../contract/manifest-schema.ts';
 import {
   FetchError, formatBytes, formatProgress, httpErrorMessage, hubEndpoint, judgeLocalFile, networkErrorDetail, parseFetchArgs,
   planFetch, unreachableMessage, usage, withRecordedFiles, type PlannedFile,

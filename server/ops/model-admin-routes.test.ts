@@ -3,7 +3,7 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { bearer, keyedEnv, keys, limits, postJson } from '../../testing/security-fixtures.ts';
 import { bucketOf } from '../translation/model-registry.ts';
-import { fakeRollout, vA, vB } from '../translation/rollout-test-support.ts';
+import { fakeRollout, vA, vB } from '../../testing/rollout-fixture.ts';
 import type { RolloutSettings } from '../translation/rollout-settings.ts';
 
 async function modelApp(overrides: Partial<RolloutSettings> = {}) {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { TranslationEngine } from './engine.ts';
 import { parseRolloutSettings } from './rollout-settings.ts';
-import { defaultRolloutSettings, fakeRollout, vA, vB } from './rollout-test-support.ts';
+import { defaultRolloutSettings, fakeRollout, vA, vB } from '../../testing/rollout-fixture.ts';
 
 const status = (engine: TranslationEngine, id: string) => engine.models().find((m) => m.id === id)!.status;
 

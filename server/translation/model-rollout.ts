@@ -1,7 +1,7 @@
-import { supportsDirection } from '../../models/manifest-schema.ts';
+import { supportsDirection } from '../../contract/manifest-schema.ts';
 import { isTranslationError, TranslationError } from './errors.ts';
 import type { CatalogModel } from './model-catalog.ts';
-import type { ModelInfo } from './model-manager.ts';
+import type { ModelInfo } from './loaded-models.ts';
 import { ModelRegistry, RegistryError, type RollbackReason, type ServedModel } from './model-registry.ts';
 import { defaultServedName, type RolloutSettings } from './rollout-settings.ts';
 import type { TranslateRequest, TranslateResult, TranslationService } from './service.ts';

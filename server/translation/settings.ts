@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
-import { PRECISIONS, type Precision } from '../../models/manifest-schema.ts';
+import { PRECISIONS, type Precision } from '../../contract/manifest-schema.ts';
 import { defaultRequestLimits, type RequestLimits } from '../../contract/translation-api.ts';
 import type { BatchPolicy } from './batcher.ts';
 import { defaultWorkerCount, PROVIDERS, threadsPerWorker, type Provider, type Threads } from './providers.ts';

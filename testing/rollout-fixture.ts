@@ -1,9 +1,9 @@
 import { expect, vi } from 'vitest';
-import { TranslationEngine } from './engine.ts';
-import { ModelRollout } from './model-rollout.ts';
-import type { RollbackReason } from './model-registry.ts';
-import { parseRolloutSettings, type RolloutSettings } from './rollout-settings.ts';
-import { catalogModel, FakeBackend } from './test-doubles.ts';
+import { TranslationEngine } from '../server/translation/engine.ts';
+import { ModelRollout } from '../server/translation/model-rollout.ts';
+import type { RollbackReason } from '../server/translation/model-registry.ts';
+import { parseRolloutSettings, type RolloutSettings } from '../server/translation/rollout-settings.ts';
+import { catalogModel, FakeBackend } from './translation-doubles.ts';
 
 const a = catalogModel('sotto/a');
 const b = catalogModel('sotto/b');

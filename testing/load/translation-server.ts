@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, type RunningServer } from '../../testing/server-process.ts';
-import { sharedDataFile } from '../../testing/shared-data.ts';
-import { repoRoot } from '../config.ts';
-import type { ModelInfo } from '../translation/model-manager.ts';
-import type { EngineStats, TranslateResult } from '../translation/service.ts';
+import { startServer, type RunningServer } from '../server-process.ts';
+import { sharedDataFile } from '../shared-data.ts';
+import { repoRoot } from '../../server/config.ts';
+import type { ModelInfo } from '../../server/translation/loaded-models.ts';
+import type { EngineStats, TranslateResult } from '../../server/translation/service.ts';
 import { post, type LoadOutcome } from './load-client.ts';
 
 /** The real server process (`tsx server/main.ts`) with translation running, for load, fault and benchmark runs. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf } from '../translation/model-registry.ts';
-import type { ServedView } from '../translation/model-rollout.ts';
-import type { TranslateResult } from '../translation/service.ts';
+import { bucketOf } from '../../server/translation/model-registry.ts';
+import type { ServedView } from '../../server/translation/model-rollout.ts';
+import type { TranslateResult } from '../../server/translation/service.ts';
 import { post, type LoadOutcome } from './load-client.ts';
 import { ensureTinyModels, startTranslationServer, tinyNllb, type TranslationServer } from './translation-server.ts';
 
