@@ -8,8 +8,6 @@ export interface RolloutSettings {
   canary: CanaryThresholds;
   /** How long a replaced stable version stays loaded, so that a rollback is instant; later it is reloaded. */
   rollbackGraceMs: number;
-  /** Test-only: enables POST /admin/test/faults. Never set in production. */
-  testFaults: boolean;
 }
 
 const envNames = {
@@ -20,7 +18,6 @@ const envNames = {
   minRequests: 'SOTTO_CANARY_MIN_REQUESTS',
   windowMs: 'SOTTO_CANARY_WINDOW_MS',
   rollbackGraceMs: 'SOTTO_ROLLBACK_GRACE_MS',
-  testFaults: 'SOTTO_TEST_FAULTS',
 } as const;
 
 type Key = keyof typeof envNames;
@@ -33,7 +30,6 @@ const defaults: Record<Key, string> = {
   minRequests: '20',
   windowMs: '60000',
   rollbackGraceMs: '600000',
-  testFaults: '0',
 };
 
 export const defaultServedName = 'translation-default';
@@ -63,7 +59,6 @@ const schema = z.object({
   minRequests: wholeNumber(1),
   windowMs: wholeNumber(1000),
   rollbackGraceMs: wholeNumber(0),
-  testFaults: z.enum(['0', '1'], 'must be 0 or 1'),
 });
 
 export type ParsedRollout = { ok: true; settings: RolloutSettings } | { ok: false; problems: string[] };
@@ -79,6 +74,6 @@ export function parseRolloutSettings(env: Record<string, string | undefined>): P
     });
     return { ok: false, problems };
   }
-  const { served, rollbackGraceMs, testFaults, ...canary } = result.data;
-  return { ok: true, settings: { served: Object.fromEntries(served), canary, rollbackGraceMs, testFaults: testFaults === '1' } };
+  const { served, rollbackGraceMs, ...canary } = result.data;
+  return { ok: true, settings: { served: Object.fromEntries(served), canary, rollbackGraceMs } };
 }
