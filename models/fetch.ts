@@ -131,8 +131,11 @@ function progressPrinter(path: string): { onProgress: DownloadOptions['onProgres
   };
 }
 
+/** models/ of the checkout, from this file and from its bundle in dist-server/ alike. */
+const defaultModelsDir = join(fileURLToPath(new URL('..', import.meta.url)), 'models');
+
 export async function fetchModels(argv: string[], env: Record<string, string | undefined>): Promise<void> {
-  const options = parseFetchArgs(argv, resolve(import.meta.dirname));
+  const options = parseFetchArgs(argv, defaultModelsDir);
   if (options.help) return console.log(usage);
   const manifestPath = join(options.modelsDir, 'manifest.json');
   const manifestJson = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;
