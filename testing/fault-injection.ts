@@ -36,29 +36,12 @@ export class FaultInjectingHost implements VersionHost {
     return this.host.translate(request);
   }
 
-  catalogModel(modelId: string) {
-    return this.host.catalogModel(modelId);
-  }
-
-  load(modelId: string) {
-    return this.host.load(modelId);
-  }
-
-  unload(modelId: string) {
-    return this.host.unload(modelId);
-  }
-
-  models() {
-    return this.host.models();
-  }
-
-  languages() {
-    return this.host.languages();
-  }
-
-  stats() {
-    return this.host.stats();
-  }
+  readonly catalogModel = (modelId: string) => this.host.catalogModel(modelId);
+  readonly load = (modelId: string) => this.host.load(modelId);
+  readonly unload = (modelId: string) => this.host.unload(modelId);
+  readonly models = () => this.host.models();
+  readonly languages = () => this.host.languages();
+  readonly stats = () => this.host.stats();
 }
 
 const faultBody = z.object({ version: z.string().min(1), errorRate: z.number().min(0).max(1) }).strict();
