@@ -11,6 +11,7 @@ export default defineConfig({
       'deploy/**/*.test.ts',
       'scripts/**/*.test.ts',
       'testing/**/*.test.ts',
+      'contract/**/*.test.ts',
     ],
     testTimeout: 30_000,
     // Type tests (`*.test-d.ts`: expectTypeOf, assertType) are checked by tsc on every run, beside the runtime tests.

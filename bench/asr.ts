@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelEntry } from '../models/manifest-schema.ts';
+import type { ModelEntry } from '../contract/manifest-schema.ts';
 import { repoRoot } from '../server/config.ts';
 import { variantFiles } from '../web/shared/model-storage.ts';
 import { BENCH_CONFIGS, selectConfigs, type BenchConfig } from './bench-configs.ts';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { filesFor, findModel, parseManifest, PRECISIONS, type ModelEntry, type Precision } from '../models/manifest-schema.ts';
+import { filesFor, findModel, parseManifest, PRECISIONS, type ModelEntry, type Precision } from '../contract/manifest-schema.ts';
 import { repoRoot } from '../server/config.ts';
 
 const modelsDir = join(repoRoot, 'models');

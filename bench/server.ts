@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { floresPresent, readFlores } from '../server/load/translation-server.ts';
+import { floresPresent, readFlores } from '../testing/load/translation-server.ts';
 import { repoRoot } from '../server/config.ts';
 import { hostInfo, loadAverage } from './server/host-info.ts';
 import { parseServerBenchOptions, usage } from './server/options.ts';

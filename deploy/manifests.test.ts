@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { findModel, isTranslationModel, parseManifest } from '../models/manifest-schema.ts';
+import { findModel, isTranslationModel, parseManifest } from '../contract/manifest-schema.ts';
+import { serverEntryPoints } from '../scripts/build-server.ts';
 import { loadConfig, loadTranslationConfig } from '../server/config.ts';
 import { argsOf, parseContainerfile, type Stage } from './containerfile.ts';
 import { isKustomization, k8sDir, kustomizationSchema, readKustomization, readYaml, render, yamlFiles, type K8sObject } from './k8s-objects.ts';
@@ -281,18 +282,36 @@ const imageUid = Number(argsOf(stage('cpu'), 'USER')[0]!.split(':')[0]);
 const imageEnvNames = runtimeStages.flatMap((s) => argsOf(s, 'ENV').flatMap((args) => args.split(' ').map((pair) => pair.split('=')[0]!)));
 
 describe('the Containerfile', () => {
-  it('builds with npm ci (no CUDA download) and vite, on node:20-bookworm-slim, the CPU image by default', () => {
+  it('builds with npm ci (no CUDA download), vite and the server bundle, on node:20-bookworm-slim, the CPU image by default', () => {
     const build = stage('build');
     expect(build.from).toBe('node:20-bookworm-slim');
     const runs = argsOf(build, 'RUN').join('\n');
     expect(runs).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip npm ci\b/);
     expect(runs).toMatch(/npx vite build/);
+    expect(runs).toMatch(/npm run build:server/);
     expect(containerfile.stages.at(-1)).toBe(stage('cpu'));
     expect(stage('cpu').from).toBe('node:20-bookworm-slim');
-    expect(argsOf(stage('build-cuda'), 'RUN').join('\n')).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
+    expect(argsOf(stage('runtime-deps'), 'RUN').join('\n')).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip npm ci --omit=dev\b/);
+    expect(stage('runtime-deps-cuda').from).toBe('runtime-deps');
+    expect(argsOf(stage('runtime-deps-cuda'), 'RUN').join('\n')).toMatch(/ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
   });
 
-  it.each(runtimeStages.map((s) => [s.name, s] as [string, Stage]))('%s: non-root, SIGTERM, the port, tsx start', (_, s) => {
+  it.each(runtimeStages.map((s) => [s.name, s] as [string, Stage]))('%s: production dependencies, the builds and the models, no sources', (name, s) => {
+    const deps = name === 'cuda' ? 'runtime-deps-cuda' : 'runtime-deps';
+    const copies = argsOf(s, 'COPY').filter((args) => !args.startsWith('--from=build /usr/local/bin/node'));
+    expect(copies).toEqual([
+      `--from=${deps} /app /app`,
+      '--from=build /app/dist /app/dist',
+      '--from=build /app/dist-server /app/dist-server',
+      '--from=build /image/models /app/models',
+    ]);
+    expect(argsOf(s, 'RUN')).toEqual([]);
+    // The dependencies stage copies nothing but the package files.
+    expect(argsOf(stage('runtime-deps'), 'COPY')).toEqual(['package.json package-lock.json ./']);
+    expect(argsOf(stage('build'), 'RUN').join('\n')).toMatch(/find models .* ! -name generate/);
+  });
+
+  it.each(runtimeStages.map((s) => [s.name, s] as [string, Stage]))('%s: non-root, SIGTERM, the port, the compiled start', (_, s) => {
     const [user] = argsOf(s, 'USER');
     expect(user).toMatch(/^\d+(:\d+)?$/);
     expect(Number(user!.split(':')[0])).toBeGreaterThan(0);
@@ -301,7 +320,7 @@ describe('the Containerfile', () => {
     const env = argsOf(s, 'ENV').join(' ').split(' ');
     expect(env).toEqual(expect.arrayContaining([`PORT=${config.PORT}`, 'HOST=0.0.0.0']));
     expect(argsOf(s, 'STOPSIGNAL')).toEqual(['SIGTERM']);
-    expect(JSON.parse(argsOf(s, 'CMD')[0]!)).toEqual(['node', '--import', 'tsx', 'server/main.ts']);
+    expect(JSON.parse(argsOf(s, 'CMD')[0]!)).toEqual(['node', 'dist-server/main.js']);
   });
 
   it.each(runtimeStages.map((s) => [s.name, s] as [string, Stage]))('%s: HEALTHCHECK passes on a 200 from /healthz and fails otherwise', async (_, s) => {
@@ -323,9 +342,15 @@ describe('the Containerfile', () => {
     }
   });
 
+  it('has the models Job run the fetcher that build:server compiles into the image', () => {
+    const command: string[] = fetchJob.spec.template.spec.containers[0].command;
+    expect(command.at(-1)).toMatch(/&& node dist-server\/models-fetch\.js --models-dir \//);
+    expect(Object.keys(serverEntryPoints)).toContain('models-fetch');
+  });
+
   it('leaves dependencies, builds, weights and git out of the build context', () => {
     const lines = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
-    for (const entry of ['.git', '**/node_modules', 'dist', 'models/*', '!models/*.ts', '!models/manifest.json', '!models/generate', 'bench/results/*.tmp']) {
+    for (const entry of ['.git', '**/node_modules', 'dist', 'dist-server', 'models/*', '!models/*.ts', '!models/manifest.json', '!models/generate', 'bench/results/*.tmp']) {
       expect(lines).toContain(entry);
     }
   });

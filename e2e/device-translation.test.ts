@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findModel, isTranslationModel, parseManifest, type TranslationModelEntry } from '../models/manifest-schema.ts';
+import { findModel, isTranslationModel, parseManifest, type TranslationModelEntry } from '../contract/manifest-schema.ts';
 import { ServerTranslator } from '../web/client/server-translator.ts';
 import { launchChromium } from './support/browser.ts';
 import { NetworkAudit } from './support/network-audit.ts';

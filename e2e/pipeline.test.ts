@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, inject, it } from 'vitest';
-import { parseManifest } from '../models/manifest-schema.ts';
+import { parseManifest } from '../contract/manifest-schema.ts';
 import { DETECT_LANGUAGE } from '../web/shared/language-detection.ts';
 import { sourceCodes } from '../web/shared/language-options.ts';
 import { expectNoProblems, expectWordLike, openAudited, openFile, waitUntilIdle } from './support/app-page.ts';

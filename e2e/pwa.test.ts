@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { filesFor, findModel, parseManifest, type ModelEntry } from '../models/manifest-schema.ts';
+import { filesFor, findModel, parseManifest, type ModelEntry } from '../contract/manifest-schema.ts';
 import { MODELS_CACHE } from '../web/shared/cache-names.ts';
 import { modelSlug } from '../web/shared/model-storage.ts';
 import { expectWordLike, outcome, waitUntilIdle } from './support/app-page.ts';

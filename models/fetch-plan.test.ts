@@ -4,7 +4,7 @@ import {
   DEFAULT_ENDPOINT, FetchError, fileUrl, formatBytes, formatProgress, httpErrorMessage, hubEndpoint, judgeLocalFile,
   networkErrorDetail, parseFetchArgs, planFetch, unreachableMessage, withRecordedFiles,
 } from './fetch-plan.ts';
-import { ManifestError, parseManifest, type Manifest } from './manifest-schema.ts';
+import { ManifestError, parseManifest, type Manifest } from '../contract/manifest-schema.ts';
 
 const sha = (digit: string) => digit.repeat(64);
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PRECISIONS, findModel, type Manifest, type ModelEntry, type ModelFile, type Precision } from './manifest-schema.ts';
+import { PRECISIONS, findModel, type Manifest, type ModelEntry, type ModelFile, type Precision } from '../contract/manifest-schema.ts';
 
 /** The pure parts of `npm run models:fetch`: arguments, URLs, which files to fetch, progress lines, error messages. */
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FetchError, type PlannedFile } from './fetch-plan.ts';
 import { downloadFile } from './fetch.ts';
-import { parseManifest, type ModelFile } from './manifest-schema.ts';
+import { parseManifest, type ModelFile } from '../contract/manifest-schema.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SCRIPT = join(import.meta.dirname, 'fetch.ts');

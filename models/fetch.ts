@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseManifest, type ModelFile } from './manifest-schema.ts';
+import { parseManifest, type ModelFile } from '../contract/manifest-schema.ts';
 import {
   FetchError, formatBytes, formatProgress, httpErrorMessage, hubEndpoint, judgeLocalFile, networkErrorDetail, parseFetchArgs,
   planFetch, unreachableMessage, usage, withRecordedFiles, type PlannedFile,
@@ -131,8 +131,11 @@ function progressPrinter(path: string): { onProgress: DownloadOptions['onProgres
   };
 }
 
+/** models/ of the checkout, from this file and from its bundle in dist-server/ alike. */
+const defaultModelsDir = join(fileURLToPath(new URL('..', import.meta.url)), 'models');
+
 export async function fetchModels(argv: string[], env: Record<string, string | undefined>): Promise<void> {
-  const options = parseFetchArgs(argv, resolve(import.meta.dirname));
+  const options = parseFetchArgs(argv, defaultModelsDir);
   if (options.help) return console.log(usage);
   const manifestPath = join(options.modelsDir, 'manifest.json');
   const manifestJson = JSON.parse(await readFile(manifestPath, 'utf8')) as Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseManifest } from '../models/manifest-schema.ts';
+import { parseManifest } from '../contract/manifest-schema.ts';
 import { ConfigError, defaults, loadConfig, repoRoot, type ServerConfig } from '../server/config.ts';
 import { buildWebApp, staleBuildReason } from './build-freshness.ts';
 

@@ -2,7 +2,7 @@ import { createApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { TranslationEngine, type EngineSettings } from '../server/translation/engine.ts';
 import type { TranslationService } from '../server/translation/service.ts';
-import { catalogModel, FakeBackend, fakeTranslationService } from '../server/translation/test-doubles.ts';
+import { catalogModel, FakeBackend, fakeTranslationService } from './translation-doubles.ts';
 import type { Pricing } from '../server/ops/cost.ts';
 import { Metrics } from '../server/ops/metrics.ts';
 import { createOperations } from '../server/ops/operations.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import type { TranslationService } from '../server/translation/service.ts';
-import { fakeTranslationService } from '../server/translation/test-doubles.ts';
+import { fakeTranslationService } from './translation-doubles.ts';
 
 /** Keys and apps for the security tests. sha256 entries keep them fast; scrypt has its own tests. */
 

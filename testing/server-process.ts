@@ -25,14 +25,26 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** Node's arguments for a server process: the TypeScript entry point, as `npm start` runs it after its build. */
+export const sourceServerEntry = ['--import', 'tsx', 'server/main.ts'];
+/** The same server with `POST /admin/test/faults` (testing/fault-server.ts). */
+export const faultServerEntry = ['--import', 'tsx', 'testing/fault-server.ts'];
+/** The compiled server, as the container image runs it (`npm run build:server` first): no tsx. */
+export const compiledServerEntry = ['dist-server/main.js'];
+
 /**
- * Starts the real server process (`tsx server/main.ts`, as `npm start` does) and waits for /healthz.
+ * Starts the real server process (`entry`: the TypeScript server by default) and waits for /healthz.
  * `port` restarts a server where a stopped one was, so open pages find it again.
  */
-export async function startServer(env: Record<string, string> = {}, timeoutMs = 120_000, port?: number): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  timeoutMs = 120_000,
+  port?: number,
+  entry: readonly string[] = sourceServerEntry,
+): Promise<RunningServer> {
   port ??= await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, entry, {
     cwd: repoRoot,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,4 @@
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import type { AsrBackend, LoadRequest } from '../../web/shared/asr-protocol.ts';
 
 /** What the Node driver (bench/asr.ts) and the bench page exchange through page.evaluate. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { TranslationServer } from '../../server/load/translation-server.ts';
+import type { TranslationServer } from '../../testing/load/translation-server.ts';
 
 /** Resident memory of a process, from /proc (Linux); undefined when it cannot be read. */
 function residentBytes(pid: number): number | undefined {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import { repoRoot } from '../../server/config.ts';
 import { presentPrecisions, readModel } from '../bench-models.ts';
 import type { ServerBenchOptions } from './options.ts';

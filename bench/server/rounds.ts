@@ -1,4 +1,4 @@
-import { runLoad, type LoadOutcome } from '../../server/load/load-client.ts';
+import { runLoad, type LoadOutcome } from '../../testing/load/load-client.ts';
 import { loadAverage } from './host-info.ts';
 import { serverMemoryMiB } from './memory.ts';
 import type { ResultRow } from './report.ts';

@@ -1,4 +1,4 @@
-import { startTranslationServer, type TranslationServer } from '../../server/load/translation-server.ts';
+import { startTranslationServer, type TranslationServer } from '../../testing/load/translation-server.ts';
 import { describeScenario, effectiveSettings, scenarioEnv, type Scenario } from './scenarios.ts';
 
 // A server with the 600M model loads for minutes on a busy 2-core machine.

@@ -1,4 +1,4 @@
-import { countByStatus, percentile, seededRandom, type LoadOutcome, type LoadRequest } from '../../server/load/load-client.ts';
+import { countByStatus, percentile, seededRandom, type LoadOutcome, type LoadRequest } from '../../testing/load/load-client.ts';
 import type { TranslateResult } from '../../server/translation/service.ts';
 import type { WorkloadId } from './scenarios.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ModelFile } from '../manifest-schema.ts';
+import type { ModelFile } from '../../contract/manifest-schema.ts';
 
 /** A file of a generated model: one buffer, or the parts of a large file in order (written one after another, never joined). */
 export interface GeneratedFile {

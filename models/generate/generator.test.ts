@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { env, pipeline, type AutomaticSpeechRecognitionPipeline, type Tensor } from '@huggingface/transformers';
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRECISIONS, filesFor, findModel, parseManifest, type GeneratedSource, type ModelEntry } from '../manifest-schema.ts';
+import { PRECISIONS, filesFor, findModel, parseManifest, type GeneratedSource, type ModelEntry } from '../../contract/manifest-schema.ts';
 import { readWav, speechDir } from '../../bench/speech-clips.ts';
 import { whisperSharedFiles, whisperVariantFiles } from './whisper-model.ts';
 

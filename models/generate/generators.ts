@@ -1,5 +1,5 @@
-import type { ModelEntry, Precision } from '../manifest-schema.ts';
-import { translationDirections } from '../manifest-schema.ts';
+import type { ModelEntry, Precision } from '../../contract/manifest-schema.ts';
+import { translationDirections } from '../../contract/manifest-schema.ts';
 import type { GeneratedFile } from './generated-file.ts';
 import { marianModel } from './marian-model.ts';
 import { nllbModel } from './nllb-model.ts';

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBytes } from '../fetch-plan.ts';
-import { PRECISIONS, findModel, parseManifest, parsePrecisions, type ModelEntry, type ModelFile, type Precision } from '../manifest-schema.ts';
+import { PRECISIONS, findModel, parseManifest, parsePrecisions, type ModelEntry, type ModelFile, type Precision } from '../../contract/manifest-schema.ts';
 import { sha256OfFile, writeGeneratedFile } from './generated-file.ts';
 import { generatedSource, generatorFor } from './generators.ts';
 

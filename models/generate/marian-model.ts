@@ -1,4 +1,4 @@
-import type { TranslationDirection, TranslationGeneratedSource } from '../manifest-schema.ts';
+import type { TranslationDirection, TranslationGeneratedSource } from '../../contract/manifest-schema.ts';
 import { jsonFile } from './generated-file.ts';
 import type { Seq2SeqStyle } from './seq2seq-graphs.ts';
 import { pseudoWordVocabulary, sentencePieceTokenizerJson, templateProcessing, unigramModel } from './sentencepiece-tokenizer.ts';

@@ -1,4 +1,4 @@
-import type { TranslationGeneratedSource } from '../manifest-schema.ts';
+import type { TranslationGeneratedSource } from '../../contract/manifest-schema.ts';
 import { jsonFile } from './generated-file.ts';
 import type { Seq2SeqStyle } from './seq2seq-graphs.ts';
 import { bpeModel, pseudoWordVocabulary, sentencePieceTokenizerJson, templateProcessing } from './sentencepiece-tokenizer.ts';

@@ -1,4 +1,4 @@
-import type { Precision, Seq2SeqDimensions } from '../manifest-schema.ts';
+import type { Precision, Seq2SeqDimensions } from '../../contract/manifest-schema.ts';
 import {
   decoderLayer,
   decoderPositions,

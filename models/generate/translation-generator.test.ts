@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { env, pipeline, type Tensor, type TranslationPipeline } from '@huggingface/transformers';
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PRECISIONS, findModel, parseManifest, type ModelFile, type Precision, type TranslationModelEntry } from '../manifest-schema.ts';
+import { PRECISIONS, findModel, parseManifest, type ModelFile, type Precision, type TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import { sharedDataDir } from '../../testing/shared-data.ts';
 import { writeGeneratedFile } from './generated-file.ts';
 import { generatedSource, generatorFor } from './generators.ts';

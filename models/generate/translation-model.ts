@@ -1,4 +1,4 @@
-import type { Seq2SeqDimensions, TranslationGeneratedSource } from '../manifest-schema.ts';
+import type { Seq2SeqDimensions, TranslationGeneratedSource } from '../../contract/manifest-schema.ts';
 import type { BufferedFile } from './generated-file.ts';
 import { SeededRandom } from './random-weights.ts';
 import type { Seq2SeqSpec, Seq2SeqStyle } from './seq2seq-graphs.ts';

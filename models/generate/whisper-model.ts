@@ -1,4 +1,4 @@
-import type { GeneratedSource, Precision } from '../manifest-schema.ts';
+import type { GeneratedSource, Precision } from '../../contract/manifest-schema.ts';
 import { jsonFile, type BufferedFile } from './generated-file.ts';
 import { FILE_SUFFIX } from './layers.ts';
 import { SeededRandom } from './random-weights.ts';

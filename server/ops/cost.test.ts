@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { fakeTranslationService } from '../translation/test-doubles.ts';
+import { fakeTranslationService } from '../../testing/translation-doubles.ts';
 import { apiKeyOf, costOf } from './cost.ts';
 import { opsApp, translateRequest } from '../../testing/ops-app.ts';
 

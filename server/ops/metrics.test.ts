@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { fakeTranslationService } from '../translation/test-doubles.ts';
+import { fakeTranslationService } from '../../testing/translation-doubles.ts';
 import { chargeTranslation } from './cost.ts';
 import { parseExposition, sampleValue } from './exposition-parser.ts';
 import { httpMetrics, Metrics, metricsEndpoint } from './metrics.ts';

@@ -3,7 +3,7 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { bearer, keyedEnv, keys, limits, postJson } from '../../testing/security-fixtures.ts';
 import { bucketOf } from '../translation/model-registry.ts';
-import { fakeRollout, vA, vB } from '../translation/rollout-test-support.ts';
+import { fakeRollout, vA, vB } from '../../testing/rollout-fixture.ts';
 import type { RolloutSettings } from '../translation/rollout-settings.ts';
 
 async function modelApp(overrides: Partial<RolloutSettings> = {}) {
@@ -21,7 +21,7 @@ const served = async (res: Response, status = 200) => {
 
 describe('the model admin routes', () => {
   it('refuse every request without the admin key, and with an API key', async () => {
-    const { app } = await modelApp({ testFaults: true });
+    const { app } = await modelApp();
     const routes: [string, string][] = [
       ['GET', '/admin/models'],
       ['POST', '/admin/models/translation-default/deploy'],
@@ -78,15 +78,6 @@ describe('the model admin routes', () => {
       detail: expect.stringContaining('neither a candidate nor a previous version'),
     });
     await problem(await admin('POST', '/admin/test/faults', { version: vB, errorRate: 1 }), 404);
-  });
-
-  it('inject faults only with SOTTO_TEST_FAULTS', async () => {
-    const { admin, translate } = await modelApp({ testFaults: true });
-    expect(await served(await admin('POST', '/admin/test/faults', { version: vA, errorRate: 1 }))).toEqual({ version: vA, errorRate: 1 });
-    await expect(translate('key:x')).rejects.toMatchObject({ code: 'worker-failed' });
-    await served(await admin('POST', '/admin/test/faults', { version: vA, errorRate: 0 }));
-    expect((await translate('key:x')).model.id).toBe('sotto/a');
-    await served(await admin('POST', '/admin/test/faults', { version: 'sotto/x@1', errorRate: 1 }), 404);
   });
 
   it('route /v1/translate callers by their API key, and report the version that served them', async () => {

@@ -21,7 +21,6 @@ const deployBody = z
   .refine((body) => (body.version === undefined) !== (body.modelId === undefined), 'give either version or modelId');
 
 const canaryBody = z.object({ percent }).strict();
-const faultBody = z.object({ version: z.string().min(1), errorRate: z.number().min(0).max(1) }).strict();
 
 function json<T extends z.ZodType>(schema: T) {
   return validator('json', (value, c) => {
@@ -46,8 +45,7 @@ async function act(c: Context, rollout: ModelRollout, name: string, action: () =
 
 /**
  * Model lifecycle, mounted at /admin behind adminAuth: GET /models; POST /models/:name/deploy, /promote,
- * /rollback, /canary. POST /test/faults exists only with SOTTO_TEST_FAULTS=1 (tests). Without a running
- * engine every route answers 503.
+ * /rollback, /canary. Without a running engine every route answers 503.
  */
 export function createModelAdminRoutes(rollout: ModelRollout | undefined) {
   const app = new Hono();
@@ -56,7 +54,7 @@ export function createModelAdminRoutes(rollout: ModelRollout | undefined) {
   }
   const known = (c: Context, name: string) =>
     rollout.registry.has(name) ? undefined : problem(c, 404, 'Unknown Model', `There is no served model "${name}"; GET /admin/models lists them.`);
-  const routes = app
+  return app
     .get('/models', (c) => c.json({ models: rollout.view() }, 200))
     .post('/models/:name/deploy', json(deployBody), (c) => {
       const name = c.req.param('name');
@@ -75,16 +73,4 @@ export function createModelAdminRoutes(rollout: ModelRollout | undefined) {
       const name = c.req.param('name');
       return known(c, name) ?? act(c, rollout, name, () => rollout.setCanary(name, c.req.valid('json').percent));
     });
-  if (!rollout.testFaults) return routes;
-  // Test-only: off unless SOTTO_TEST_FAULTS=1, and then still behind the admin key.
-  return routes.post('/test/faults', json(faultBody), (c) => {
-    const { version, errorRate } = c.req.valid('json');
-    try {
-      rollout.injectFault(version, errorRate);
-    } catch (err) {
-      if (err instanceof RegistryError) return problem(c, 404, 'Unknown Version', err.message);
-      throw err;
-    }
-    return c.json({ version, errorRate }, 200);
-  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ModelInfo } from '../translation/model-manager.ts';
+import type { ModelInfo } from '../translation/loaded-models.ts';
 import type { EngineStats } from '../translation/service.ts';
-import { FakeBackend, fakeTranslationService } from '../translation/test-doubles.ts';
+import { FakeBackend, fakeTranslationService } from '../../testing/translation-doubles.ts';
 import type { LoadSpec, Loaded } from '../translation/worker-protocol.ts';
 import { Metrics } from './metrics.ts';
 import { assessReadiness, Readiness, type ReadinessInput } from './readiness.ts';

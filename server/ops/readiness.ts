@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { ReadyResponse } from '../../contract/translation-api.ts';
 import { problem } from '../problem.ts';
-import type { ModelInfo } from '../translation/model-manager.ts';
+import type { ModelInfo } from '../translation/loaded-models.ts';
 import type { EngineStats, TranslationService } from '../translation/service.ts';
 
 /** Above this share of the queue filled, the load balancer should send new work elsewhere. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseTraceparent } from '../../web/shared/traceparent.ts';
+import { parseTraceparent } from '../../contract/traceparent.ts';
 import { TranslationError } from '../translation/errors.ts';
-import { fakeTranslationService } from '../translation/test-doubles.ts';
+import { fakeTranslationService } from '../../testing/translation-doubles.ts';
 import { acceptRequestId } from './request-log.ts';
 import { opsApp, translateRequest } from '../../testing/ops-app.ts';
 

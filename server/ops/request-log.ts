@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
-import { childSpan, formatTraceparent, newTrace, parseTraceparent, type TraceContext } from '../../web/shared/traceparent.ts';
+import { childSpan, formatTraceparent, newTrace, parseTraceparent, type TraceContext } from '../../contract/traceparent.ts';
 import { apiKeyOf } from './cost.ts';
 
 const requestIdHeader = 'X-Request-Id';

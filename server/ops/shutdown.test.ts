@@ -6,7 +6,7 @@ import { serve } from '@hono/node-server';
 import { describe, expect, it, vi } from 'vitest';
 import { startServer } from '../../testing/server-process.ts';
 import { repoRoot } from '../config.ts';
-import { FakeBackend } from '../translation/test-doubles.ts';
+import { FakeBackend } from '../../testing/translation-doubles.ts';
 import { Metrics } from './metrics.ts';
 import type { LogRecord } from './request-log.ts';
 import { GracefulShutdown } from './shutdown.ts';

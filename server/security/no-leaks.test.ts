@@ -7,7 +7,7 @@ import { createApp } from '../app.ts';
 import { loadConfig, repoRoot } from '../config.ts';
 import { TranslationError } from '../translation/errors.ts';
 import { unavailableTranslation, type TranslationService } from '../translation/service.ts';
-import { fakeTranslationService } from '../translation/test-doubles.ts';
+import { fakeTranslationService } from '../../testing/translation-doubles.ts';
 import { bearer, keyEntries, keys, limits, sha256Hash } from '../../testing/security-fixtures.ts';
 
 /** Every kind of route, made to fail every way it can: no answer may carry a stack, a server path or a configured secret. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fakeTranslationService } from '../translation/test-doubles.ts';
+import { fakeTranslationService } from '../../testing/translation-doubles.ts';
 import { bearer, fromAddress, keyedEnv, keys, securedApp, sha256Hash } from '../../testing/security-fixtures.ts';
 
 const metricsToken = `sotto-metrics.${'m'.repeat(43)}`;

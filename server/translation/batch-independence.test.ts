@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import { sharedDataFile } from '../../testing/shared-data.ts';
 import { repoRoot } from '../config.ts';
 import { startTranslationEngine, type TranslationEngine } from './engine.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { TranslationEngine, type EngineObserver, type EngineSettings } from './engine.ts';
 import type { TranslateRequest } from './service.ts';
 import type { Catalog } from './model-catalog.ts';
-import { catalogModel, FakeBackend } from './test-doubles.ts';
+import { catalogModel, FakeBackend } from '../../testing/translation-doubles.ts';
 
 const settings: EngineSettings = {
   models: [],

@@ -4,7 +4,7 @@ import { abortReason, cancelled, deadlineExceeded, shuttingDown } from './errors
 import { InferencePool } from './inference-pool.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { loadCatalog, type Catalog, type CatalogModel } from './model-catalog.ts';
-import { ModelManager, type InferenceBackend, type LanguageInfo, type Lease, type ModelInfo } from './model-manager.ts';
+import { LoadedModels, type InferenceBackend, type LanguageInfo, type Lease, type ModelInfo } from './loaded-models.ts';
 import { Scheduler, type SegmentResult } from './scheduler.ts';
 import type { EngineStats, TranslateRequest, TranslateResult, TranslationService } from './service.ts';
 import type { TranslationSettings } from './settings.ts';
@@ -48,7 +48,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 
 /** Cache, bounded queue, dynamic batcher and model manager in front of the inference workers. */
 export class TranslationEngine implements TranslationService {
-  readonly #models: ModelManager;
+  readonly #models: LoadedModels;
   readonly #scheduler: Scheduler;
   readonly #cache: TranslationCache<SegmentResult>;
   readonly #now: () => number;
@@ -63,7 +63,7 @@ export class TranslationEngine implements TranslationService {
     this.#now = options.now ?? (() => performance.now());
     const preferred = settings.models.length > 0 ? settings.models : catalog.defaultModel ? [catalog.defaultModel] : [];
     this.preloadedModels = preferred;
-    this.#models = new ModelManager(catalog, backend, new MemoryBudget(settings.memoryBudgetBytes), { preferred, log: options.log });
+    this.#models = new LoadedModels(catalog, backend, new MemoryBudget(settings.memoryBudgetBytes), { preferred, log: options.log });
     this.#cache = new TranslationCache(settings.cacheSize);
     this.#scheduler = new Scheduler({
       maxQueued: settings.queueSize,
@@ -132,7 +132,7 @@ export class TranslationEngine implements TranslationService {
     return this.options.catalog.models.find((model) => model.entry.id === modelId);
   }
 
-  /** Loads and warms up a model; see ModelManager.load. */
+  /** Loads and warms up a model; see LoadedModels.load. */
   async load(modelId: string): Promise<void> {
     await this.#models.load(modelId);
   }

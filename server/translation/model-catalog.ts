@@ -10,7 +10,7 @@ import {
   type Precision,
   type TranslationDirection,
   type TranslationModelEntry,
-} from '../../models/manifest-schema.ts';
+} from '../../contract/manifest-schema.ts';
 
 /** A translation model the server may run, as the manifest describes it and the disk holds it. */
 export interface CatalogModel {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { TranslationEngine } from './engine.ts';
 import { parseRolloutSettings } from './rollout-settings.ts';
-import { defaultRolloutSettings, fakeRollout, vA, vB } from './rollout-test-support.ts';
+import { defaultRolloutSettings, fakeRollout, vA, vB } from '../../testing/rollout-fixture.ts';
 
 const status = (engine: TranslationEngine, id: string) => engine.models().find((m) => m.id === id)!.status;
 
@@ -67,9 +67,9 @@ describe('the model rollout', () => {
   });
 
   it('rolls a failing canary back automatically, once it has enough requests', async () => {
-    const { rollout, translate, rollbacks, backend } = await fakeRollout({ testFaults: true });
+    const { rollout, faults, translate, rollbacks, backend } = await fakeRollout();
     await rollout.deploy('translation-default', { modelId: 'sotto/b' }, 50);
-    rollout.injectFault(vB, 1);
+    faults.inject(vB, 1);
     const outcomes = await Promise.allSettled(Array.from({ length: 100 }, (_, i) => translate(`key:c${i}`)));
     const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
     expect(failed.length).toBeGreaterThanOrEqual(defaultRolloutSettings().canary.minRequests);
@@ -92,7 +92,8 @@ describe('the model rollout', () => {
     await expect(rollout.deploy('multi', { modelId: 'sotto/nope' })).rejects.toMatchObject({ kind: 'unknown' });
     await rollout.deploy('multi', { modelId: 'sotto/b' }, 0);
     await expect(rollout.deploy('multi', { modelId: 'sotto/m' })).rejects.toMatchObject({ kind: 'conflict' });
-    expect(() => rollout.injectFault(vB, 1)).toThrow(/SOTTO_TEST_FAULTS/);
+    // Faults are injected only by a decorator that tests build (testing/fault-injection.ts), never by the rollout.
+    expect('injectFault' in rollout).toBe(false);
   });
 
   it('drops a candidate that fails to load', async () => {
@@ -107,12 +108,12 @@ describe('rollout settings', () => {
   it('reads served models and thresholds, and lists every bad variable', () => {
     const parsed = parseRolloutSettings({ SOTTO_SERVED_MODELS: 'en-de=sotto/a, all=sotto/m', SOTTO_CANARY_MAX_P95_MS: '800' });
     expect(parsed).toMatchObject({ ok: true, settings: { served: { 'en-de': 'sotto/a', all: 'sotto/m' }, canary: { maxP95Ms: 800 } } });
-    const bad = parseRolloutSettings({ SOTTO_SERVED_MODELS: 'nope', SOTTO_CANARY_MAX_ERROR_RATE: '2', SOTTO_TEST_FAULTS: 'yes' });
+    const bad = parseRolloutSettings({ SOTTO_SERVED_MODELS: 'nope', SOTTO_CANARY_MAX_ERROR_RATE: '2', SOTTO_ROLLBACK_GRACE_MS: 'soon' });
     expect(bad.ok).toBe(false);
     expect(!bad.ok && bad.problems.map((line) => line.trim().split('=')[0])).toEqual([
       'SOTTO_SERVED_MODELS',
       'SOTTO_CANARY_MAX_ERROR_RATE',
-      'SOTTO_TEST_FAULTS',
+      'SOTTO_ROLLBACK_GRACE_MS',
     ]);
   });
 });

@@ -1,7 +1,7 @@
-import { supportsDirection } from '../../models/manifest-schema.ts';
-import { isTranslationError, TranslationError } from './errors.ts';
+import { supportsDirection } from '../../contract/manifest-schema.ts';
+import { isTranslationError } from './errors.ts';
 import type { CatalogModel } from './model-catalog.ts';
-import type { ModelInfo } from './model-manager.ts';
+import type { ModelInfo } from './loaded-models.ts';
 import { ModelRegistry, RegistryError, type RollbackReason, type ServedModel } from './model-registry.ts';
 import { defaultServedName, type RolloutSettings } from './rollout-settings.ts';
 import type { TranslateRequest, TranslateResult, TranslationService } from './service.ts';
@@ -63,7 +63,6 @@ export class ModelRollout implements TranslationService {
   readonly #inFlight = new Map<string, number>();
   /** When each replaced stable version may be unloaded. */
   readonly #graceEnds = new Map<string, number>();
-  readonly #faults = new Map<string, number>();
   readonly #now: () => number;
 
   constructor(
@@ -79,10 +78,6 @@ export class ModelRollout implements TranslationService {
     this.#health = new VersionHealth(settings.canary.windowMs, this.#now);
   }
 
-  get testFaults(): boolean {
-    return this.settings.testFaults;
-  }
-
   async translate(request: TranslateRequest): Promise<TranslateResult> {
     const name = this.#servedNameFor(request);
     if (name === undefined) return this.host.translate(request);
@@ -94,9 +89,6 @@ export class ModelRollout implements TranslationService {
     // Undefined: a failure that says nothing about the version (the caller left, the queue was full).
     let ok: boolean | undefined = true;
     try {
-      if ((this.#faults.get(version) ?? 0) > (this.options.random ?? Math.random)()) {
-        throw new TranslationError('worker-failed', `Injected fault for ${version} (SOTTO_TEST_FAULTS).`);
-      }
       return await this.host.translate({ ...request, model: this.#versions.get(version)!.entry.id });
     } catch (err) {
       ok = countsAgainstVersion(err) ? false : undefined;
@@ -197,14 +189,6 @@ export class ModelRollout implements TranslationService {
     const { candidate, previous } = this.registry.get(name);
     if (!candidate && previous !== undefined) await this.host.load(this.#modelId(previous));
     this.#rollback(name, reason);
-  }
-
-  /** Test-only (SOTTO_TEST_FAULTS=1): fails this share of the requests routed to `version`. */
-  injectFault(version: string, errorRate: number): void {
-    if (!this.settings.testFaults) throw new Error('Fault injection is off; set SOTTO_TEST_FAULTS=1 in tests only.');
-    this.#resolve({ version });
-    if (errorRate > 0) this.#faults.set(version, errorRate);
-    else this.#faults.delete(version);
   }
 
   #rollback(name: string, reason: RollbackReason): void {

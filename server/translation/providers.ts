@@ -1,4 +1,4 @@
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 
 /** ONNX Runtime execution providers we try, in the default order of preference. */
 export const PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;

@@ -9,8 +9,6 @@ export interface RolloutSettings {
   canary: CanaryThresholds;
   /** How long a replaced stable version stays loaded, so that a rollback is instant; later it is reloaded. */
   rollbackGraceMs: number;
-  /** Test-only: enables POST /admin/test/faults. Never set in production. */
-  testFaults: boolean;
 }
 
 export const defaultServedName = 'translation-default';
@@ -70,20 +68,13 @@ export const rolloutSettings = {
     schema: wholeNumber(0),
     doc: 'how long a replaced version stays loaded, so that a rollback is instant; later a rollback reloads it first',
   }),
-  testFaults: setting({
-    env: 'SOTTO_TEST_FAULTS',
-    default: '0',
-    schema: z.enum(['0', '1'], 'must be 0 or 1'),
-    doc: "tests only: `1` adds `POST /admin/test/faults {version, errorRate}`, failing that share of a version's requests with 503",
-  }),
 };
 
 /** Reads the rollout variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
 export function parseRolloutSettings(env: Record<string, string | undefined>): SettingsResult<RolloutSettings> {
-  return readSettings(rolloutSettings, env).result(({ served, rollbackGraceMs, testFaults, ...canary }) => ({
+  return readSettings(rolloutSettings, env).result(({ served, rollbackGraceMs, ...canary }) => ({
     served: Object.fromEntries(served),
     canary,
     rollbackGraceMs,
-    testFaults: testFaults === '1',
   }));
 }

@@ -1,7 +1,7 @@
 import type { CacheStats } from './cache.ts';
 import { TranslationError } from './errors.ts';
 import type { PoolStats } from './inference-pool.ts';
-import type { LanguageInfo, ModelInfo } from './model-manager.ts';
+import type { LanguageInfo, ModelInfo } from './loaded-models.ts';
 import type { SchedulerStats } from './scheduler.ts';
 
 export interface TranslateRequest {

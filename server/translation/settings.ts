@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRECISIONS, type Precision } from '../../models/manifest-schema.ts';
+import { PRECISIONS, type Precision } from '../../contract/manifest-schema.ts';
 import { defaultRequestLimits, type RequestLimits } from '../../contract/translation-api.ts';
 import { readSettings, setting, thisMachine, type Machine, type SettingsResult } from '../settings/setting.ts';
 import { commaList, modelId, wholeNumber } from '../settings/schemas.ts';

@@ -20,13 +20,16 @@ export type SpawnWorker = (init: WorkerInit) => WorkerHandle;
 /** Where the child process finds its WorkerInit (a thread gets it as workerData). */
 export const workerInitEnv = 'SOTTO_INFERENCE_WORKER_INIT';
 
-const entry = new URL('./inference-worker.ts', import.meta.url);
+/** Bundled into dist-server/ (`npm run build:server`), the worker is the .js file beside the bundle, run without tsx. */
+const compiled = import.meta.url.endsWith('.js');
+const entry = new URL(compiled ? './inference-worker.js' : './inference-worker.ts', import.meta.url);
 
 /**
  * A worker thread: cheap to start and to talk to, but it shares the process, so a native crash in
  * ONNX Runtime (or terminate() while a session runs) takes the server down with it.
  */
 export function spawnInferenceThread(init: WorkerInit): WorkerHandle {
+  if (compiled) return new Worker(entry, { workerData: init, name: 'sotto-inference' });
   const tsx = import.meta.resolve('tsx/esm/api');
   // A worker thread does not inherit its parent's TypeScript loader (tsx, or vitest's): register tsx first.
   const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
@@ -36,7 +39,7 @@ export function spawnInferenceThread(init: WorkerInit): WorkerHandle {
 /** A child process: slower to start, but a crash, an out-of-memory kill or SIGKILL leaves the server running. */
 export function spawnInferenceProcess(init: WorkerInit): WorkerHandle {
   const child = fork(fileURLToPath(entry), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: compiled ? [] : ['--import', 'tsx'],
     env: { ...process.env, [workerInitEnv]: JSON.stringify(init) },
     serialization: 'advanced',
   });

@@ -1,4 +1,4 @@
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import type { Provider, ProviderFailure, Threads } from './providers.ts';
 
 /** Fixed for a worker's life; passed as workerData. */

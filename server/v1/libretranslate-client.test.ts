@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { translate } from 'libretranslate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTinyModels, startTranslationServer, tinyNllb, type TranslationServer } from '../load/translation-server.ts';
+import { ensureTinyModels, startTranslationServer, tinyNllb, type TranslationServer } from '../../testing/load/translation-server.ts';
 import { parseExposition, sampleValue } from '../ops/exposition-parser.ts';
 import { htmlText } from './html-text.ts';
 

@@ -5,7 +5,7 @@ import { TranslationError, type TranslationErrorCode } from '../translation/erro
 import type { TranslationService } from '../translation/service.ts';
 import { parseExposition, sampleValue } from '../ops/exposition-parser.ts';
 import { opsApp } from '../../testing/ops-app.ts';
-import { fakeTranslationService } from '../translation/test-doubles.ts';
+import { fakeTranslationService } from '../../testing/translation-doubles.ts';
 
 const limits = { maxSegments: 3, maxSegmentChars: 20, maxBodyBytes: 1000 };
 

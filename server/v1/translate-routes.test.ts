@@ -8,7 +8,7 @@ import { createApp } from '../app.ts';
 import { loadConfig } from '../config.ts';
 import { TranslationError, type TranslationErrorCode } from '../translation/errors.ts';
 import type { TranslationService } from '../translation/service.ts';
-import { fakeTranslationService } from '../translation/test-doubles.ts';
+import { fakeTranslationService } from '../../testing/translation-doubles.ts';
 
 const config = loadConfig({});
 const limits = { maxSegments: 4, maxSegmentChars: 20, maxBodyBytes: 1000 };

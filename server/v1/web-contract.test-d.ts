@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { expectTypeOf, test } from 'vitest';
 import type { ServerModel, TranslateRequestBody, TranslateResponse, TranslationApi } from '../../contract/translation-api.ts';
-import type { ModelInfo } from '../translation/model-manager.ts';
+import type { ModelInfo } from '../translation/loaded-models.ts';
 import type { TranslateRequest, TranslateResult } from '../translation/service.ts';
 import type { createTranslationRoutes } from './translate-routes.ts';
 

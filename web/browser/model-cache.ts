@@ -1,4 +1,4 @@
-import { PRECISIONS, type Precision } from '../../models/manifest-schema.ts';
+import { PRECISIONS, type Precision } from '../../contract/manifest-schema.ts';
 import type { LoadProgress } from '../shared/asr-protocol.ts';
 import { MODELS_CACHE } from '../shared/cache-names.ts';
 import { modelUrlPrefix, type ModelFileRef } from '../shared/model-storage.ts';

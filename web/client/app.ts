@@ -1,6 +1,6 @@
 import { hc } from 'hono/client';
 import type { ApiType } from '../../server/api.ts';
-import { findModel, parseManifest, type Manifest, type ModelEntry } from '../../models/manifest-schema.ts';
+import { findModel, parseManifest, type Manifest, type ModelEntry } from '../../contract/manifest-schema.ts';
 import type { LoadRequest } from '../shared/asr-protocol.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { languageOptions, reconcileSettings, sourceCodes, sourceOptions, targetCodes } from '../shared/language-options.ts';

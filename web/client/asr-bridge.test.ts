@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AsrWorkerApi, LoadedModel, LoadRequest, StreamSummary, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AbortError, AsrBridge } from './asr-bridge.ts';
-import { FakeWorker } from './fake-worker.ts';
+import { FakeWorker } from '../../testing/web/fake-worker.ts';
 
 const request: LoadRequest = { modelId: 'sotto/whisper-tiny-random', backend: 'wasm', availablePrecisions: ['q8'], files: {} };
 const summary: StreamSummary = { audioSeconds: 1, computeSeconds: 0.1, segments: 1 };

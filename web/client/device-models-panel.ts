@@ -1,4 +1,4 @@
-import { findModel, PRECISIONS, type Manifest, type ModelEntry, type Precision } from '../../models/manifest-schema.ts';
+import { findModel, PRECISIONS, type Manifest, type ModelEntry, type Precision } from '../../contract/manifest-schema.ts';
 import { deviceCapabilities } from '../browser/device-capabilities.ts';
 import { cachedPrecision, deleteModelFiles, downloadModelFiles, MODELS_CHANGED_CHANNEL } from '../browser/model-cache.ts';
 import { formatBytes } from '../shared/format-bytes.ts';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
+import type { TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import type { LoadedModel, TranslationLoadRequest, TranslationWorkerApi } from '../shared/translation-protocol.ts';
 import { DeviceTranslator, modelLanguages } from './device-translator.ts';
-import { FakeWorker } from './fake-worker.ts';
+import { FakeWorker } from '../../testing/web/fake-worker.ts';
 
 const opus: TranslationModelEntry = {
   id: 'sotto/opus',

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { modelLanguageCode, PRECISIONS, supportsDirection, translationDirections, type TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { modelLanguageCode, PRECISIONS, supportsDirection, translationDirections, type TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import type { AsrBackend } from '../shared/asr-protocol.ts';
 import { cachedPrecision } from '../browser/model-cache.ts';
 import { variantFiles } from '../shared/model-storage.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findModel, parseManifest } from '../../models/manifest-schema.ts';
+import { findModel, parseManifest } from '../../contract/manifest-schema.ts';
 import manifestJson from '../../models/manifest.json';
 import type { LoadedModel, LoadRequest, StreamSummary, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AudioInputError } from '../shared/audio/validate.ts';

@@ -1,4 +1,4 @@
-import { downloadBytes, PRECISIONS, type ModelEntry } from '../../models/manifest-schema.ts';
+import { downloadBytes, PRECISIONS, type ModelEntry } from '../../contract/manifest-schema.ts';
 import type { LoadedModel, LoadProgress, LoadRequest, StreamSummary, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
 import { AudioInputError } from '../shared/audio/validate.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BinaryPayloadError } from '../shared/server-calls.ts';
 import { batches, parseRetryAfter, ServerTranslator, type ServerTranslatorOptions } from './server-translator.ts';
 import { AbortError } from '../shared/abort-error.ts';
-import { parseTraceparent } from '../shared/traceparent.ts';
+import { parseTraceparent } from '../../contract/traceparent.ts';
 
 interface SentRequest {
   url: string;

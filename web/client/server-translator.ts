@@ -13,7 +13,7 @@ import {
 } from '../../contract/translation-api.ts';
 import { assertTextOnly, BinaryPayloadError, type ServerFailure, type ServerProbe } from '../shared/server-calls.ts';
 import { AbortError } from '../shared/abort-error.ts';
-import { childSpan, formatTraceparent, newTrace, type TraceContext } from '../shared/traceparent.ts';
+import { childSpan, formatTraceparent, newTrace, type TraceContext } from '../../contract/traceparent.ts';
 
 /** Request and response body bytes of every HTTP request made, retries included, for the data ledger. */
 export interface ServerTraffic {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifest } from '../../models/manifest-schema.ts';
+import { parseManifest } from '../../contract/manifest-schema.ts';
 import manifestJson from '../../models/manifest.json';
 import { EMPTY_LEDGER, type DataLedger, type FinalSegment, type SessionRecord, type SessionSettings, type StageRun, type TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { StageDecision } from '../shared/placement-policy.ts';

@@ -1,4 +1,4 @@
-import type { Manifest } from '../../models/manifest-schema.ts';
+import type { Manifest } from '../../contract/manifest-schema.ts';
 import { ledgerDelta } from '../shared/ledger.ts';
 import { EMPTY_LEDGER, type DataLedger, type FinalSegment, type SessionRecord, type SessionSettings, type TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { StageDecision } from '../shared/placement-policy.ts';

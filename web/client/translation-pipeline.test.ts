@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
+import type { TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import type { DataLedger, FinalSegment, SessionSettings, StagePlacement, TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { DeviceState } from '../shared/placement-policy.ts';

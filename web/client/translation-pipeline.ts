@@ -1,5 +1,5 @@
 import { unpublishedLimits } from '../../contract/translation-api.ts';
-import { findModel, isTranslationModel, type Manifest, type TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { findModel, isTranslationModel, type Manifest, type TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import type { AsrBackend } from '../shared/asr-protocol.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { EMPTY_LEDGER, type DataLedger, type FinalSegment, type SessionSettings, type StagePlacement, type TranslatedSegment } from '../shared/pipeline-types.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeWorker } from './fake-worker.ts';
+import { FakeWorker } from '../../testing/web/fake-worker.ts';
 import { AbortError, WorkerBridge } from './worker-bridge.ts';
 
 interface EchoApi {

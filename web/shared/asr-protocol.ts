@@ -1,4 +1,4 @@
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import type { DetectedLanguage } from './language-detection.ts';
 import type { ModelFileRef } from './model-storage.ts';
 

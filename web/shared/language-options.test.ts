@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseManifest, type Manifest } from '../../models/manifest-schema.ts';
+import { parseManifest, type Manifest } from '../../contract/manifest-schema.ts';
 import manifestJson from '../../models/manifest.json';
 import { DETECT_LANGUAGE } from './language-detection.ts';
 import { languageName, languageOptions, reconcileSettings, sourceCodes, sourceOptions, targetCodes } from './language-options.ts';

@@ -1,4 +1,4 @@
-import { findModel, isTranslationModel, supportsDirection, type Manifest, type TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { findModel, isTranslationModel, supportsDirection, type Manifest, type TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import { DETECT_LANGUAGE } from './language-detection.ts';
 import type { SessionSettings } from './pipeline-types.ts';
 import type { PlacementMode } from './placement-policy.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelEntry } from '../../models/manifest-schema.ts';
+import type { ModelEntry } from '../../contract/manifest-schema.ts';
 import { formatDuration, modelSlug, progressText, storageShortfall, storageSummary, totalBytes, variantFiles } from './model-storage.ts';
 
 const model = {

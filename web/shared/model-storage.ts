@@ -1,4 +1,4 @@
-import { filesFor, PRECISIONS, type ModelEntry, type Precision } from '../../models/manifest-schema.ts';
+import { filesFor, PRECISIONS, type ModelEntry, type Precision } from '../../contract/manifest-schema.ts';
 import { formatBytes } from './format-bytes.ts';
 
 /** One file of a model variant as the downloader and the models cache see it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TranslationModelEntry } from '../../models/manifest-schema.ts';
+import type { TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import { serverUnavailableReason, type DeviceState } from './placement-policy.ts';
 import type { ServerModel } from '../../contract/translation-api.ts';
 import { DETECT_LANGUAGE } from './language-detection.ts';

@@ -1,4 +1,4 @@
-import { downloadBytes, includesDirection, PRECISIONS, type TranslationModelEntry } from '../../models/manifest-schema.ts';
+import { downloadBytes, includesDirection, PRECISIONS, type TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import { placeStages, type DeviceState, type PlacementMode, type ServerState, type StageDecision, type StageNeeds } from './placement-policy.ts';
 import { DETECT_LANGUAGE } from './language-detection.ts';
 import type { PublishedLimits, ServerModel } from '../../contract/translation-api.ts';

@@ -1,4 +1,4 @@
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import type { AsrBackend, LoadedModel, LoadProgress } from './asr-protocol.ts';
 import type { ModelFileRef } from './model-storage.ts';
 

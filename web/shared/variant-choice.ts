@@ -1,4 +1,4 @@
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import type { AsrBackend } from './asr-protocol.ts';
 
 export interface DeviceCapabilities {

@@ -1,5 +1,5 @@
 import { env } from '@huggingface/transformers';
-import type { Precision } from '../../models/manifest-schema.ts';
+import type { Precision } from '../../contract/manifest-schema.ts';
 import type { AsrBackend, LoadProgress } from '../shared/asr-protocol.ts';
 import { MODELS_CACHE } from '../shared/cache-names.ts';
 import { deviceCapabilities } from '../browser/device-capabilities.ts';

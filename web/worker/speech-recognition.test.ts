@@ -4,7 +4,7 @@ import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@hugging
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSpeechClips, readWav, speechDir } from '../../bench/speech-clips.ts';
 import { sharedDataFile } from '../../testing/shared-data.ts';
-import { parseManifest } from '../../models/manifest-schema.ts';
+import { parseManifest } from '../../contract/manifest-schema.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
 import { recogniseSpeech } from './speech-recognition.ts';
 

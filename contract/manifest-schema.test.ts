@@ -13,7 +13,7 @@ import {
   translationDirections,
 } from './manifest-schema.ts';
 
-const realManifest: unknown = JSON.parse(readFileSync(join(import.meta.dirname, 'manifest.json'), 'utf8'));
+const realManifest: unknown = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'models', 'manifest.json'), 'utf8'));
 const sha = (digit: string) => digit.repeat(64);
 
 interface DraftFile { path: string; bytes?: number; sha256?: string }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bucketOf } from '../translation/model-registry.ts';
-import type { ServedView } from '../translation/model-rollout.ts';
-import type { TranslateResult } from '../translation/service.ts';
+import { bucketOf } from '../../server/translation/model-registry.ts';
+import type { ServedView } from '../../server/translation/model-rollout.ts';
+import type { TranslateResult } from '../../server/translation/service.ts';
+import { faultServerEntry } from '../server-process.ts';
 import { post, type LoadOutcome } from './load-client.ts';
 import { ensureTinyModels, startTranslationServer, tinyNllb, type TranslationServer } from './translation-server.ts';
 
@@ -93,10 +94,9 @@ describe.skipIf(!runnable)('model rollout on the real server under load', () => 
       SOTTO_AUTH: 'optional',
       SOTTO_API_KEYS: JSON.stringify(clientIds.map((id) => ({ id, hash: sha256(clientKey(id)) }))),
       SOTTO_ADMIN_KEY_HASH: sha256(adminKey),
-      SOTTO_TEST_FAULTS: '1',
       SOTTO_CANARY_MIN_REQUESTS: '10',
       SOTTO_ROLLBACK_GRACE_MS: '60000',
-    });
+    }, undefined, faultServerEntry);
   }, 120_000);
 
   afterAll(() => server?.stop());
@@ -133,6 +133,8 @@ describe.skipIf(!runnable)('model rollout on the real server under load', () => 
       await sleep(1000);
     })();
     const answers = await stream(rolledBack);
+    // The references below ask for each version by model id, which the injected fault would fail too.
+    await admin('test/faults', { version: newVersion, errorRate: 0 });
     const view = (await admin('models')).models![0]!;
     expect(view.candidate).toBeUndefined();
     expect(view.rollbacks[0]).toMatchObject({ from: newVersion, to: view.serving, reason: 'error-rate' });

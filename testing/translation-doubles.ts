@@ -1,9 +1,9 @@
-import type { Precision, TranslationModelEntry } from '../../models/manifest-schema.ts';
-import type { PoolStats } from './inference-pool.ts';
-import type { CatalogModel } from './model-catalog.ts';
-import type { InferenceBackend } from './model-manager.ts';
-import type { TranslateRequest, TranslationService } from './service.ts';
-import type { LoadSpec, Loaded, TranslateJob } from './worker-protocol.ts';
+import type { Precision, TranslationModelEntry } from '../contract/manifest-schema.ts';
+import type { PoolStats } from '../server/translation/inference-pool.ts';
+import type { CatalogModel } from '../server/translation/model-catalog.ts';
+import type { InferenceBackend } from '../server/translation/loaded-models.ts';
+import type { TranslateRequest, TranslationService } from '../server/translation/service.ts';
+import type { LoadSpec, Loaded, TranslateJob } from '../server/translation/worker-protocol.ts';
 
 /** Test doubles shared by the engine and API tests: no worker threads, no model files. */
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TranslateResult } from '../translation/service.ts';
+import type { TranslateResult } from '../../server/translation/service.ts';
 import { countByStatus, pickDistinct, runLoad, seededRandom, watchHealth, type LoadOutcome, type LoadRequest } from './load-client.ts';
 import { ensureTinyModels, floresPresent, readFlores, startTranslationServer, tinyNllb, type TranslationServer } from './translation-server.ts';
 

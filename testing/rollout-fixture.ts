@@ -1,9 +1,10 @@
 import { expect, vi } from 'vitest';
-import { TranslationEngine } from './engine.ts';
-import { ModelRollout } from './model-rollout.ts';
-import type { RollbackReason } from './model-registry.ts';
-import { parseRolloutSettings, type RolloutSettings } from './rollout-settings.ts';
-import { catalogModel, FakeBackend } from './test-doubles.ts';
+import { TranslationEngine } from '../server/translation/engine.ts';
+import { ModelRollout } from '../server/translation/model-rollout.ts';
+import type { RollbackReason } from '../server/translation/model-registry.ts';
+import { parseRolloutSettings, type RolloutSettings } from '../server/translation/rollout-settings.ts';
+import { FaultInjectingHost } from './fault-injection.ts';
+import { catalogModel, FakeBackend } from './translation-doubles.ts';
 
 const a = catalogModel('sotto/a');
 const b = catalogModel('sotto/b');
@@ -16,7 +17,10 @@ export function defaultRolloutSettings(): RolloutSettings {
   return parsed.settings;
 }
 
-/** For the rollout and admin route tests: a rollout over the real engine and a fake backend; sotto/a is preloaded and is `translation-default`'s stable. */
+/**
+ * For the rollout and admin route tests: a rollout over the real engine (behind a fault injector) and a fake backend;
+ * sotto/a is preloaded and is `translation-default`'s stable.
+ */
 export async function fakeRollout(overrides: Partial<RolloutSettings> = {}) {
   const backend = new FakeBackend(2);
   const engine = new TranslationEngine({
@@ -36,7 +40,8 @@ export async function fakeRollout(overrides: Partial<RolloutSettings> = {}) {
   engine.start();
   const rollbacks: [string, RollbackReason][] = [];
   const settings = { ...defaultRolloutSettings(), rollbackGraceMs: 0, ...overrides };
-  const rollout = new ModelRollout(engine, settings, {
+  const faults = new FaultInjectingHost(engine);
+  const rollout = new ModelRollout(faults, settings, {
     preloaded: engine.preloadedModels,
     onRollback: (name, reason) => rollbacks.push([name, reason]),
     log: () => {},
@@ -44,5 +49,5 @@ export async function fakeRollout(overrides: Partial<RolloutSettings> = {}) {
   await vi.waitFor(() => expect(engine.models().find((m) => m.id === 'sotto/a')?.status).toBe('ready'));
   const translate = (client?: string, model?: string) =>
     rollout.translate({ segments: ['hi'], source: 'en', target: 'de', ...(client && { client }), ...(model && { model }) });
-  return { rollout, backend, engine, rollbacks, translate };
+  return { rollout, backend, engine, faults, rollbacks, translate };
 }

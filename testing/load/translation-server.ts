@@ -3,14 +3,14 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, type RunningServer } from '../../testing/server-process.ts';
-import { sharedDataFile } from '../../testing/shared-data.ts';
-import { repoRoot } from '../config.ts';
-import type { ModelInfo } from '../translation/model-manager.ts';
-import type { EngineStats, TranslateResult } from '../translation/service.ts';
+import { startServer, type RunningServer } from '../server-process.ts';
+import { sharedDataFile } from '../shared-data.ts';
+import { repoRoot } from '../../server/config.ts';
+import type { ModelInfo } from '../../server/translation/loaded-models.ts';
+import type { EngineStats, TranslateResult } from '../../server/translation/service.ts';
 import { post, type LoadOutcome } from './load-client.ts';
 
-/** The real server process (`tsx server/main.ts`) with translation running, for load, fault and benchmark runs. */
+/** The real server process (`tsx server/main.ts`, or another `entry`) with translation running, for load, fault and benchmark runs. */
 
 export const tinyNllb = 'sotto/nllb-tiny-random';
 
@@ -58,14 +58,18 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
  * waits until those models are loaded. The web app is served from an empty folder, so that start-up
  * never runs a build.
  */
-export async function startTranslationServer(env: Record<string, string>, readyTimeoutMs = 180_000): Promise<TranslationServer> {
+export async function startTranslationServer(
+  env: Record<string, string>,
+  readyTimeoutMs = 180_000,
+  entry?: readonly string[],
+): Promise<TranslationServer> {
   const distDir = mkdtempSync(path.join(tmpdir(), 'sotto-load-dist-'));
   let running: RunningServer;
   try {
     // No API keys and no per-address limits: every load request comes from 127.0.0.1, and what is under
     // test is the engine's own admission (its queue), not the anonymous limits in front of it.
     const open = { SOTTO_AUTH: 'off', SOTTO_ANON_RATE_PER_MINUTE: '0', SOTTO_ANON_CHARS_PER_MINUTE: '0', SOTTO_ADMIN_KEY_HASH: adminKeyHash };
-    running = await startServer({ SOTTO_DIST_DIR: distDir, SOTTO_PROVIDERS: 'cpu', ...open, ...env }, readyTimeoutMs);
+    running = await startServer({ SOTTO_DIST_DIR: distDir, SOTTO_PROVIDERS: 'cpu', ...open, ...env }, readyTimeoutMs, undefined, entry);
   } catch (err) {
     rmSync(distDir, { recursive: true, force: true });
     throw err;

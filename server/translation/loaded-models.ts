@@ -1,4 +1,4 @@
-import { modelLanguageCode, supportsDirection, type Precision } from '../../models/manifest-schema.ts';
+import { modelLanguageCode, supportsDirection, type Precision } from '../../contract/manifest-schema.ts';
 import { TranslationError } from './errors.ts';
 import type { MemoryBudget } from './memory-budget.ts';
 import type { Catalog, CatalogModel } from './model-catalog.ts';
@@ -53,7 +53,7 @@ interface ModelState {
   leases: number;
 }
 
-export interface ModelManagerOptions {
+export interface LoadedModelsOptions {
   /** Models to load at start, and the order in which to pick one when a request names none. */
   preferred: string[];
   now?: () => number;
@@ -64,7 +64,7 @@ export interface ModelManagerOptions {
 const retryFailedAfterMs = 30_000;
 
 /** Which translation models are loaded: picks one per request, loads on demand within the memory budget, unloads the least recently used. */
-export class ModelManager {
+export class LoadedModels {
   readonly #models: Map<string, CatalogModel>;
   readonly #ordered: CatalogModel[];
   readonly #states = new Map<string, ModelState>();
@@ -74,7 +74,7 @@ export class ModelManager {
     catalog: Catalog,
     private readonly backend: InferenceBackend,
     private readonly budget: MemoryBudget,
-    private readonly options: ModelManagerOptions,
+    private readonly options: LoadedModelsOptions,
   ) {
     this.#models = new Map(catalog.models.map((model) => [model.entry.id, model]));
     const rank = (model: CatalogModel) => {

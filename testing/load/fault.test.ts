@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { PoolStats } from '../translation/inference-pool.ts';
-import type { TranslateResult } from '../translation/service.ts';
+import type { PoolStats } from '../../server/translation/inference-pool.ts';
+import type { TranslateResult } from '../../server/translation/service.ts';
 import type { LoadOutcome } from './load-client.ts';
 import { ensureTinyModels, floresPresent, readFlores, startTranslationServer, tinyNllb, type TranslationServer } from './translation-server.ts';
 
