@@ -12,15 +12,18 @@ export interface SegmentResult {
   batchSize: number;
 }
 
-/** Translates one batch of one key; must answer with one output per input, in order. */
-export type ExecuteBatch = (key: string, texts: string[]) => Promise<string[]>;
+/**
+ * Translates one batch of one key; must answer with one output per input, in order. `signal` aborts when
+ * every segment of the batch gave up (cancelled, past its deadline), so a continuous decoder can drop them.
+ */
+export type ExecuteBatch = (key: string, texts: string[], signal: AbortSignal) => Promise<string[]>;
 
 export interface SchedulerOptions {
   execute: ExecuteBatch;
   policyFor: (key: string) => BatchPolicy;
   /** Segments that may wait; beyond this, requests are refused with a Retry-After. */
   maxQueued: number;
-  /** Batches that may run at once (one per inference worker). */
+  /** Batches that may run at once (per inference worker: one, or as many as its continuous decoder takes). */
   maxInFlight: number;
   now?: () => number;
   /** Told of every batch that came back, for metrics. */
@@ -36,6 +39,7 @@ export interface SchedulerStats {
 
 interface Job {
   text: string;
+  signal: AbortSignal;
   submittedAt: number;
   resolve(result: SegmentResult): void;
   reject(reason: unknown): void;
@@ -68,7 +72,10 @@ export class Scheduler {
     );
   }
 
-  /** Queues one segment. Aborting the signal takes it out of the queue; once its batch has started, it finishes. */
+  /**
+   * Queues one segment. Aborting the signal takes it out of the queue; once its batch has started, the batch
+   * is told to stop when all its segments were aborted.
+   */
   submit(key: string, text: string, signal: AbortSignal): Promise<SegmentResult> {
     if (signal.aborted) return Promise.reject(abortReason(signal));
     return new Promise<SegmentResult>((resolve, reject) => {
@@ -79,6 +86,7 @@ export class Scheduler {
       };
       const job: Job = {
         text,
+        signal,
         submittedAt: this.#now(),
         resolve,
         reject,
@@ -130,8 +138,14 @@ export class Scheduler {
     for (const job of jobs) job.detach();
     const texts = jobs.map((job) => job.text);
     const startedAt = this.#now();
+    const abandoned = new AbortController();
+    const stillWanted = () => {
+      if (jobs.every((job) => job.signal.aborted)) abandoned.abort(abortReason(jobs[0]!.signal));
+    };
+    for (const job of jobs) job.signal.addEventListener('abort', stillWanted, { once: true });
+    stillWanted();
     this.options
-      .execute(batch.key, texts)
+      .execute(batch.key, texts, abandoned.signal)
       .then((outputs) => {
         if (outputs.length !== jobs.length) {
           throw new TranslationError('worker-failed', `A batch of ${jobs.length} segments came back with ${outputs.length} translations.`);
@@ -147,6 +161,7 @@ export class Scheduler {
         for (const job of jobs) job.reject(err);
       })
       .finally(() => {
+        for (const job of jobs) job.signal.removeEventListener('abort', stillWanted);
         this.#inFlight -= 1;
         this.#pump();
       });

@@ -6,6 +6,16 @@ import type { BatchPolicy } from './batcher.ts';
 import { defaultWorkerCount, PROVIDERS, threadsPerWorker, type Provider, type Threads } from './providers.ts';
 
 export const ISOLATIONS = ['thread', 'process'] as const;
+export const DECODERS = ['continuous', 'pipeline'] as const;
+
+/** How workers decode: the own loop with iteration-level batching, or transformers.js' pipeline, one batch at a time. */
+export interface DecodingSettings {
+  mode: (typeof DECODERS)[number];
+  /** Sequences one worker decodes at once (continuous). */
+  maxSequences: number;
+  /** Cached tokens over one worker's running sequences (continuous). */
+  tokenBudget: number;
+}
 
 export interface TranslationSettings {
   /** Loaded at start and preferred in this order; empty: the manifest's default server translation model. */
@@ -26,6 +36,7 @@ export interface TranslationSettings {
   cacheSize: number;
   memoryBudgetBytes: number;
   limits: RequestLimits;
+  decoding: DecodingSettings;
 }
 
 const translationEnvNames = {
@@ -47,6 +58,9 @@ const translationEnvNames = {
   maxSegments: 'SOTTO_MAX_SEGMENTS',
   maxSegmentChars: 'SOTTO_MAX_SEGMENT_CHARS',
   maxBodyBytes: 'SOTTO_MAX_BODY_BYTES',
+  decoder: 'SOTTO_DECODER',
+  decodeMaxSequences: 'SOTTO_DECODE_MAX_SEQUENCES',
+  decodeTokenBudget: 'SOTTO_DECODE_TOKEN_BUDGET',
 } as const;
 
 type Key = keyof typeof translationEnvNames;
@@ -72,7 +86,8 @@ function translationDefaults(machine: Machine): Record<Key, string> {
     maxBatchSize: '16',
     preferredBatchSizes: '',
     maxBatchTokens: '4096',
-    maxQueueDelayMs: '10',
+    // The continuous decoder batches between decoder steps: segments gain nothing by waiting for company.
+    maxQueueDelayMs: '',
     modelBatching: '{}',
     queueSize: '1024',
     deadlineMs: '30000',
@@ -82,6 +97,9 @@ function translationDefaults(machine: Machine): Record<Key, string> {
     maxSegments: String(defaultRequestLimits.maxSegments),
     maxSegmentChars: String(defaultRequestLimits.maxSegmentChars),
     maxBodyBytes: String(defaultRequestLimits.maxBodyBytes),
+    decoder: 'continuous',
+    decodeMaxSequences: '64',
+    decodeTokenBudget: '16384',
   };
 }
 
@@ -117,7 +135,7 @@ const fields = {
   maxBatchSize: wholeNumber(1),
   preferredBatchSizes: z.string().transform(list).pipe(z.array(wholeNumber(1))),
   maxBatchTokens: wholeNumber(1),
-  maxQueueDelayMs: wholeNumber(0),
+  maxQueueDelayMs: z.union([z.literal(''), wholeNumber(0)]),
   modelBatching: z
     .string()
     .transform((text, ctx) => {
@@ -136,6 +154,9 @@ const fields = {
   maxSegments: wholeNumber(1),
   maxSegmentChars: wholeNumber(1),
   maxBodyBytes: wholeNumber(1),
+  decoder: z.enum(DECODERS, `must be ${DECODERS.join(' or ')}`),
+  decodeMaxSequences: wholeNumber(1),
+  decodeTokenBudget: wholeNumber(1),
 };
 
 const schema = z.object(fields).superRefine((value, ctx) => {
@@ -178,7 +199,7 @@ export function parseTranslationSettings(env: Record<string, string | undefined>
         maxBatchSize: value.maxBatchSize,
         preferredBatchSizes: value.preferredBatchSizes,
         maxTokens: value.maxBatchTokens,
-        maxQueueDelayMs: value.maxQueueDelayMs,
+        maxQueueDelayMs: value.maxQueueDelayMs === '' ? (value.decoder === 'continuous' ? 0 : 10) : value.maxQueueDelayMs,
       },
       modelBatching: value.modelBatching,
       queueSize: value.queueSize,
@@ -186,6 +207,7 @@ export function parseTranslationSettings(env: Record<string, string | undefined>
       cacheSize: value.cacheSize,
       memoryBudgetBytes: value.memoryBudgetMb * 2 ** 20,
       limits: { maxSegments: value.maxSegments, maxSegmentChars: value.maxSegmentChars, maxBodyBytes: value.maxBodyBytes },
+      decoding: { mode: value.decoder, maxSequences: value.decodeMaxSequences, tokenBudget: value.decodeTokenBudget },
     },
   };
 }
