@@ -16,12 +16,12 @@ env.allowLocalModels = true;
 env.allowRemoteModels = false;
 
 const texts = [
-  'Hello, world.',
-  'How are you today, my friend?',
-  'Hi',
-  'The quick brown fox jumps over the lazy dog and keeps on running far away.',
-  'Numbers: 1, 2, 3.',
-  'Where is the station?',
+  'Good evening.',
+  'Could you tell me the way to the museum, please?',
+  'Ok',
+  'After the long winter the river rose quickly and flooded the fields of the small village below.',
+  'Prices: 4, 5 and 6 euros.',
+  'Is this seat free?',
 ];
 
 const models = [

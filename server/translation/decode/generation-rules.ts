@@ -62,17 +62,18 @@ export function parseGenerationRules(json: unknown, maxNewTokens = DEFAULT_MAX_N
 export function nextToken(logits: Float32Array, tokens: readonly number[], rules: GenerationRules, forcedBosTokenId?: number): number {
   if (rules.forcedEosTokenId !== undefined && tokens.length === rules.maxLength - 1) return rules.forcedEosTokenId;
   if (forcedBosTokenId !== undefined && tokens.length === 1) return forcedBosTokenId;
-  const banned = new Set<number>();
+  const banned: number[] = [];
   for (const word of rules.badWordsIds) {
     const prefix = word.length - 1;
     if (tokens.length < prefix) continue;
-    if (word.slice(0, prefix).every((id, i) => tokens[tokens.length - prefix + i] === id)) banned.add(word[prefix]!);
+    if (word.slice(0, prefix).every((id, i) => tokens[tokens.length - prefix + i] === id)) banned.push(word[prefix]!);
   }
   let best = -1;
   let bestScore = -Infinity;
+  // The hot loop of every step (a vocabulary per row): a plain scan, the few banned ids checked only at a new maximum.
   for (let id = 0; id < logits.length; id += 1) {
     const score = logits[id]!;
-    if (score > bestScore && !banned.has(id)) {
+    if (score > bestScore && (banned.length === 0 || !banned.includes(id))) {
       best = id;
       bestScore = score;
     }
