@@ -13,7 +13,8 @@ import { spawnInferenceProcess, spawnInferenceThread, type SpawnWorker } from '.
 export type EngineSettings = Pick<
   TranslationSettings,
   'models' | 'batching' | 'modelBatching' | 'queueSize' | 'deadlineMs' | 'cacheSize' | 'memoryBudgetBytes'
->;
+> &
+  Partial<Pick<TranslationSettings, 'decoding'>>;
 
 type ModelRef = TranslateResult['model'];
 
@@ -68,6 +69,7 @@ export class TranslationEngine implements TranslationService {
     this.#scheduler = new Scheduler({
       maxQueued: settings.queueSize,
       maxInFlight: backend.size * (backend.jobsPerWorker ?? 1),
+      ...(settings.decoding?.mode === 'continuous' && { maxInFlightSegments: backend.size * settings.decoding.maxSequences }),
       now: this.#now,
       policyFor: (key) => ({ ...settings.batching, ...settings.modelBatching[parseBatchKey(key)[0]] }),
       execute: async (key, texts, signal) => {

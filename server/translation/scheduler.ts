@@ -25,6 +25,11 @@ export interface SchedulerOptions {
   maxQueued: number;
   /** Batches that may run at once (per inference worker: one, or as many as its continuous decoder takes). */
   maxInFlight: number;
+  /**
+   * Segments that may run at once (a continuous decoder's sequences); the rest wait here, in the bounded
+   * queue, so that a full decoder still turns requests away with 429. A batch may overshoot it when it starts below.
+   */
+  maxInFlightSegments?: number;
   now?: () => number;
   /** Told of every batch that came back, for metrics. */
   onBatch?: (key: string, texts: string[], outputs: string[], computeMs: number) => void;
@@ -52,6 +57,7 @@ export class Scheduler {
   readonly #drain: DrainRate;
   readonly #now: () => number;
   #inFlight = 0;
+  #inFlightSegments = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pumpPending = false;
 
@@ -118,8 +124,17 @@ export class Scheduler {
   }
 
   #pump(): void {
-    for (const batch of this.#batcher.take(this.#now(), this.options.maxInFlight - this.#inFlight)) this.#run(batch);
+    const { maxInFlight, maxInFlightSegments = Infinity } = this.options;
+    while (this.#inFlight < maxInFlight && this.#inFlightSegments < maxInFlightSegments) {
+      const [batch] = this.#batcher.take(this.#now(), 1);
+      if (!batch) break;
+      this.#run(batch);
+    }
     this.#armTimer();
+  }
+
+  #full(): boolean {
+    return this.#inFlight >= this.options.maxInFlight || this.#inFlightSegments >= (this.options.maxInFlightSegments ?? Infinity);
   }
 
   /** Wakes up when the oldest waiting segment reaches its delay; a finishing batch wakes the pump anyway. */
@@ -127,14 +142,15 @@ export class Scheduler {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const due = this.#batcher.nextDueAt();
-    if (due === undefined || this.#inFlight >= this.options.maxInFlight) return;
+    if (due === undefined || this.#full()) return;
     this.#timer = setTimeout(() => this.#pump(), Math.max(0, due - this.#now()));
     this.#timer.unref();
   }
 
   #run(batch: Batch<Job>): void {
-    this.#inFlight += 1;
     const jobs = batch.items.map((item) => item.value);
+    this.#inFlight += 1;
+    this.#inFlightSegments += jobs.length;
     for (const job of jobs) job.detach();
     const texts = jobs.map((job) => job.text);
     const startedAt = this.#now();
@@ -163,6 +179,7 @@ export class Scheduler {
       .finally(() => {
         for (const job of jobs) job.signal.removeEventListener('abort', stillWanted);
         this.#inFlight -= 1;
+        this.#inFlightSegments -= jobs.length;
         this.#pump();
       });
   }
