@@ -7,30 +7,40 @@ export const NLLB = 'sotto/nllb-200-distilled-600M-random';
 
 export type WorkloadId = 'flores' | 'phrases';
 
+/**
+ * batch1: transformers.js' pipeline, one segment per batch (SOTTO_DECODER=pipeline, SOTTO_BATCH_MAX_SIZE=1);
+ * dynamic: the pipeline under the dynamic batcher (SOTTO_DECODER=pipeline), what the server did before the
+ * own decode loop; continuous: the own loop with iteration-level batching (SOTTO_DECODER=continuous).
+ */
+export const BATCHINGS = ['batch1', 'dynamic', 'continuous'] as const;
+export type Batching = (typeof BATCHINGS)[number];
+
 export interface Scenario {
   id: string;
   model: string;
   precision: 'q8' | 'fp32';
-  /** Dynamic batching with the server's defaults, or SOTTO_BATCH_MAX_SIZE=1. */
-  batched: boolean;
+  batching: Batching;
   cache: boolean;
   isolation: 'thread' | 'process';
   workloads: readonly WorkloadId[];
 }
 
-const marian = { model: MARIAN, precision: 'q8', batched: true, cache: false, isolation: 'thread' } as const;
+const marian = { model: MARIAN, precision: 'q8', batching: 'continuous', cache: false, isolation: 'thread' } as const;
 const nllb = { ...marian, model: NLLB } as const;
+
+/** The three batchings of one model and precision, on FLORES. */
+const triple = (base: typeof marian | typeof nllb, prefix: string, precision: 'q8' | 'fp32') =>
+  BATCHINGS.map((batching) => ({ ...base, id: `${prefix}-${precision}-${batching}`, precision, batching, workloads: ['flores'] as const }));
 
 export const SCENARIOS = [
   // Cache off: FLORES sentences never repeat within a run, and the phrase workload measures the cache's absence.
-  { ...marian, id: 'marian-q8-batched', workloads: ['flores', 'phrases'] },
-  { ...marian, id: 'marian-q8-unbatched', batched: false, workloads: ['flores'] },
+  ...triple(marian, 'marian', 'q8'),
+  ...triple(marian, 'marian', 'fp32'),
+  { ...marian, id: 'marian-q8-continuous-phrases', workloads: ['phrases'] },
   { ...marian, id: 'marian-q8-cached', cache: true, workloads: ['phrases'] },
   { ...marian, id: 'marian-q8-process', isolation: 'process', workloads: ['flores'] },
-  { ...marian, id: 'marian-fp32-batched', precision: 'fp32', workloads: ['flores'] },
-  { ...marian, id: 'marian-fp32-unbatched', precision: 'fp32', batched: false, workloads: ['flores'] },
-  { ...nllb, id: 'nllb-q8-batched', workloads: ['flores'] },
-  { ...nllb, id: 'nllb-q8-unbatched', batched: false, workloads: ['flores'] },
+  ...triple(nllb, 'nllb', 'q8'),
+  ...triple(nllb, 'nllb', 'fp32'),
 ] as const satisfies readonly Scenario[];
 
 export const SCENARIO_IDS = SCENARIOS.map((scenario) => scenario.id);
@@ -43,7 +53,8 @@ export function scenarioEnv(scenario: Scenario): Record<string, string> {
     SOTTO_CACHE_SIZE: scenario.cache ? '10000' : '0',
     // Latency, not timeouts: an unbatched burst keeps its last request waiting for the whole burst.
     SOTTO_DEADLINE_MS: '600000',
-    ...(scenario.batched ? {} : { SOTTO_BATCH_MAX_SIZE: '1' }),
+    SOTTO_DECODER: scenario.batching === 'continuous' ? 'continuous' : 'pipeline',
+    ...(scenario.batching === 'batch1' && { SOTTO_BATCH_MAX_SIZE: '1' }),
   };
 }
 
@@ -55,7 +66,12 @@ export function effectiveSettings(scenario: Scenario): TranslationSettings {
 }
 
 export function describeScenario(scenario: Scenario, settings: TranslationSettings): string {
-  const batching = scenario.batched ? `batched ≤${settings.batching.maxBatchSize}, ${settings.batching.maxQueueDelayMs} ms` : 'batch size 1';
+  const { batching: policy, decoding } = settings;
+  const batching = {
+    batch1: 'pipeline, batch size 1',
+    dynamic: `pipeline, dynamic batches ≤${policy.maxBatchSize}, ${policy.maxQueueDelayMs} ms`,
+    continuous: `continuous ≤${decoding.maxSequences} sequences, ${decoding.tokenBudget} tokens`,
+  }[scenario.batching];
   const cache = scenario.cache ? `cache ${settings.cacheSize}` : 'no cache';
   return `${scenario.model.replace('sotto/', '')} ${scenario.precision}, ${batching}, ${cache}, ${settings.workers} ${scenario.isolation} worker(s) × ${settings.threads.intraOpNumThreads} threads`;
 }

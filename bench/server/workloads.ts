@@ -2,13 +2,32 @@ import { countByStatus, percentile, seededRandom, type LoadOutcome, type LoadReq
 import type { TranslateResult } from '../../server/translation/service.ts';
 import type { WorkloadId } from './scenarios.ts';
 
-/** Bursty load: B requests at once (one segment each, as a speech client sends finished sentences), then idle. */
+/**
+ * Bursty load: bursts of B requests (one segment each, as a speech client sends finished sentences) that
+ * arrive as a Poisson process (exponential gaps of a given mean), then idle.
+ */
 
 export interface Workload {
   id: WorkloadId;
   /** bursts → requests → segments */
   bursts: string[][][];
+  /** bursts → when each request is sent, ms after the burst's start */
+  arrivalsMs: number[][];
 }
+
+/** Poisson arrivals: cumulative exponential gaps of mean `meanGapMs` (0: all at once), the same draw for every scenario. */
+export function poissonArrivals(count: number, meanGapMs: number, random: () => number): number[] {
+  let at = 0;
+  return Array.from({ length: count }, (_, i) => {
+    if (i > 0) at += -Math.log(1 - random()) * meanGapMs;
+    return Math.round(at);
+  });
+}
+
+const arrivalsFor = (bursts: string[][][], meanGapMs: number, seed: number) => {
+  const random = seededRandom(seed);
+  return bursts.map((burst) => poissonArrivals(burst.length, meanGapMs, random));
+};
 
 // What people say again and again; their translations are what a cache should keep.
 const PHRASES = [
@@ -22,16 +41,14 @@ const PHRASES = [
   'How much does it cost?',
 ];
 
-/** Distinct FLORES sentences, the same ones for every scenario. */
-export function floresWorkload(sentences: readonly string[], bursts: number, burstSize: number): Workload {
-  return {
-    id: 'flores',
-    bursts: Array.from({ length: bursts }, (_, b) => Array.from({ length: burstSize }, (_, r) => [sentences[(b * burstSize + r) % sentences.length]!])),
-  };
+/** Distinct FLORES sentences in their file order (their real length mix), the same ones for every scenario. */
+export function floresWorkload(sentences: readonly string[], bursts: number, burstSize: number, meanGapMs: number): Workload {
+  const texts = Array.from({ length: bursts }, (_, b) => Array.from({ length: burstSize }, (_, r) => [sentences[(b * burstSize + r) % sentences.length]!]));
+  return { id: 'flores', bursts: texts, arrivalsMs: arrivalsFor(texts, meanGapMs, 11) };
 }
 
 /** Requests for a few short phrases, the first ones far more often (Zipf-like), the same draw for every scenario. */
-export function phrasesWorkload(bursts: number, burstSize: number): Workload {
+export function phrasesWorkload(bursts: number, burstSize: number, meanGapMs: number): Workload {
   const random = seededRandom(7);
   const weights = PHRASES.map((_, i) => 1 / (i + 1));
   const total = weights.reduce((sum, w) => sum + w, 0);
@@ -39,7 +56,8 @@ export function phrasesWorkload(bursts: number, burstSize: number): Workload {
     let left = random() * total;
     return PHRASES[weights.findIndex((w) => (left -= w) < 0)] ?? PHRASES.at(-1)!;
   };
-  return { id: 'phrases', bursts: Array.from({ length: bursts }, () => Array.from({ length: burstSize }, () => [draw()])) };
+  const texts = Array.from({ length: bursts }, () => Array.from({ length: burstSize }, () => [draw()]));
+  return { id: 'phrases', bursts: texts, arrivalsMs: arrivalsFor(texts, meanGapMs, 13) };
 }
 
 export interface Measurement {
@@ -50,8 +68,12 @@ export interface Measurement {
   busySeconds: number;
   /** Segments answered with a 200, per busy second. */
   segmentsPerSecond: number;
-  /** Per request, client side (loopback HTTP included); nearest rank, so p99 is the maximum below 100 requests. */
+  /** Tokens of the answered translations (the model's tokenizer, end-of-sentence included), per busy second. */
+  tokensPerSecond: number;
+  /** Per request, from its sending, client side (loopback HTTP included); nearest rank, so p99 is the maximum below 100 requests. */
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** From a burst's first request to its first answer, median over the bursts. */
+  firstAnswerMs: number;
   /** Segments the server answered from its cache. */
   cachedSegments: number;
 }
@@ -60,8 +82,15 @@ export function burstRequests(burst: string[][]): LoadRequest[] {
   return burst.map((segments) => ({ path: 'v1/translate', body: { segments, source: 'en', target: 'de' } }));
 }
 
+export interface BurstTotals {
+  busyMs: number;
+  segments: number;
+  tokens: number;
+  firstAnswersMs: number[];
+}
+
 /** Throughput and latency over a workload's bursts, `busyMs` being their summed wall time. */
-export function measure(outcomes: readonly LoadOutcome[], busyMs: number, segments: number): Measurement {
+export function measure(outcomes: readonly LoadOutcome[], { busyMs, segments, tokens, firstAnswersMs }: BurstTotals): Measurement {
   const answered = outcomes.filter((outcome) => outcome.status === 200).map((outcome) => outcome.body as TranslateResult);
   const translated = answered.reduce((sum, result) => sum + result.translations.length, 0);
   const latencies = outcomes.map((outcome) => outcome.latencyMs);
@@ -72,7 +101,29 @@ export function measure(outcomes: readonly LoadOutcome[], busyMs: number, segmen
     statuses: countByStatus(outcomes),
     busySeconds: busyMs / 1000,
     segmentsPerSecond: translated / (busyMs / 1000),
+    tokensPerSecond: tokens / (busyMs / 1000),
     latencyMs: { p50: at(50), p95: at(95), p99: at(99), max: at(100) },
+    firstAnswerMs: Math.round(percentile(firstAnswersMs, 50) ?? 0),
     cachedSegments: answered.reduce((sum, result) => sum + result.cached, 0),
+  };
+}
+
+const median = (values: number[]) => percentile(values, 50) ?? 0;
+
+/** The median of each figure over repeated runs of one workload (statuses and counts summed). */
+export function medianMeasurement(runs: readonly Measurement[]): Measurement {
+  const of = (pick: (m: Measurement) => number) => median(runs.map(pick));
+  const statuses: Record<number, number> = {};
+  for (const run of runs) for (const [status, count] of Object.entries(run.statuses)) statuses[Number(status)] = (statuses[Number(status)] ?? 0) + count;
+  return {
+    requests: runs.reduce((sum, m) => sum + m.requests, 0),
+    segments: runs.reduce((sum, m) => sum + m.segments, 0),
+    statuses,
+    busySeconds: of((m) => m.busySeconds),
+    segmentsPerSecond: of((m) => m.segmentsPerSecond),
+    tokensPerSecond: of((m) => m.tokensPerSecond),
+    latencyMs: { p50: of((m) => m.latencyMs.p50), p95: of((m) => m.latencyMs.p95), p99: of((m) => m.latencyMs.p99), max: of((m) => m.latencyMs.max) },
+    firstAnswerMs: of((m) => m.firstAnswerMs),
+    cachedSegments: runs.reduce((sum, m) => sum + m.cachedSegments, 0),
   };
 }

@@ -118,9 +118,12 @@ export function decoderPositions(nn: Layers, inputs: DecoderInputs): { positions
   const totalLength = g.op('Add', [pastLength, newLength]);
   const one = g.initializer('one', 'int64', [], BigInt64Array.of(1n));
   const zero = g.initializer('zero', 'int64', [], BigInt64Array.of(0n));
+  // As in the real exports, the position embedding's indices and the causal mask come from Ranges of their
+  // own: a server rewrite (ragged-decoder.ts) replaces the embedding's positions with per-row ones.
   const positions = g.op('Range', [pastLength, totalLength, one]);
+  const queryPositions = g.op('Range', [pastLength, totalLength, one]);
   const keyPositions = g.op('Range', [zero, totalLength, one]);
-  const future = g.op('Greater', [g.op('Unsqueeze', [keyPositions, g.int64s('axis0', [0])]), g.op('Unsqueeze', [positions, g.int64s('axis1', [1])])]);
+  const future = g.op('Greater', [g.op('Unsqueeze', [keyPositions, g.int64s('axis0', [0])]), g.op('Unsqueeze', [queryPositions, g.int64s('axis1', [1])])]);
   return { positions, causalMask: g.op('Where', [future, nn.constant('masked', MASKED), nn.constant('open', 0)]) };
 }
 

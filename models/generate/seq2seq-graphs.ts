@@ -64,7 +64,8 @@ function textDone(g: GraphBuilder, encoderMask: string, positions: string, steer
   const scaled = g.op('Div', [g.op('Add', [g.op('Mul', [textTokens, int64('percent', percentOf(steering))]), int64('round_up', 99)]), int64('hundred', 100)]);
   const length = g.op('Min', [g.op('Max', [scaled, int64('min_text', 1)]), int64('max_text', steering.maxTextTokens)]);
   const end = g.op('Add', [length, int64('prompt', steering.promptLength - 1)]);
-  return g.op('GreaterOrEqual', [g.op('Unsqueeze', [positions, g.int64s('axis0', [0])]), end]);
+  // positions is [seq], or [batch, seq] once rewritten for ragged batches: either broadcasts against end's [batch, 1].
+  return g.op('GreaterOrEqual', [positions, end]);
 }
 
 /**

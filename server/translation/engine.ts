@@ -13,7 +13,8 @@ import { spawnInferenceProcess, spawnInferenceThread, type SpawnWorker } from '.
 export type EngineSettings = Pick<
   TranslationSettings,
   'models' | 'batching' | 'modelBatching' | 'queueSize' | 'deadlineMs' | 'cacheSize' | 'memoryBudgetBytes'
->;
+> &
+  Partial<Pick<TranslationSettings, 'decoding'>>;
 
 type ModelRef = TranslateResult['model'];
 
@@ -67,14 +68,15 @@ export class TranslationEngine implements TranslationService {
     this.#cache = new TranslationCache(settings.cacheSize);
     this.#scheduler = new Scheduler({
       maxQueued: settings.queueSize,
-      maxInFlight: backend.size,
+      maxInFlight: backend.size * (backend.jobsPerWorker ?? 1),
+      ...(settings.decoding?.mode === 'continuous' && { maxInFlightSegments: backend.size * settings.decoding.maxSequences }),
       now: this.#now,
       policyFor: (key) => ({ ...settings.batching, ...settings.modelBatching[parseBatchKey(key)[0]] }),
-      execute: async (key, texts) => {
+      execute: async (key, texts, signal) => {
         const [modelId, , source, target] = parseBatchKey(key);
         const release = this.#models.hold(modelId);
         try {
-          return await backend.translate(this.#models.job(modelId, source, target, texts));
+          return await backend.translate(this.#models.job(modelId, source, target, texts), signal);
         } finally {
           release();
         }
@@ -219,7 +221,9 @@ export async function startTranslationEngine(
   const catalog = await loadCatalog(modelsDir);
   const pool = new InferencePool({
     size: settings.workers,
-    init: { modelsDir, providers: settings.providers, precision: settings.precision, threads: settings.threads },
+    init: { modelsDir, providers: settings.providers, precision: settings.precision, threads: settings.threads, decoding: settings.decoding },
+    // A continuous decoder admits batches between its steps, up to its sequence limit; the rest wait in the engine's queue.
+    jobsPerWorker: settings.decoding.mode === 'continuous' ? settings.decoding.maxSequences : 1,
     spawn: options.spawn ?? (settings.isolation === 'process' ? spawnInferenceProcess : spawnInferenceThread),
     log: options.log,
   });

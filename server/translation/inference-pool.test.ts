@@ -38,7 +38,7 @@ const works: Behaviour = (message, worker) => {
     worker.reply({ type: 'loaded', id: message.id, loaded: { provider: 'cpu', precision: 'q8', failures: [], loadMs: 1 } });
   } else if (message.type === 'unload') {
     worker.reply({ type: 'unloaded', id: message.id });
-  } else {
+  } else if (message.type === 'translate') {
     worker.reply({ type: 'translated', id: message.id, outputs: message.job.texts.map((text) => `${text}!`) });
   }
 };
@@ -46,17 +46,28 @@ const works: Behaviour = (message, worker) => {
 const crashesOnTranslate: Behaviour = (message, worker) => (message.type === 'translate' ? worker.crash() : works(message, worker));
 const holdsTranslate: Behaviour = (message, worker) => (message.type === 'translate' ? undefined : works(message, worker));
 
-const init: WorkerInit = { modelsDir: '/m', providers: ['cpu'], precision: 'auto', threads: { intraOpNumThreads: 1, interOpNumThreads: 1 } };
+const init: WorkerInit = {
+  modelsDir: '/m',
+  providers: ['cpu'],
+  precision: 'auto',
+  threads: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+  decoding: { mode: 'pipeline', maxSequences: 1, tokenBudget: 1 },
+};
 const spec: LoadSpec = { modelId: 'sotto/m', precisions: ['q8'], warmUp: {} };
 const job = { modelId: 'sotto/m', texts: ['a', 'b'] };
 
 /** A pool whose n-th spawned worker behaves as `behaviours[n]` (the last one repeating). */
 function pool(size: number, ...behaviours: Behaviour[]) {
+  return poolTaking(1, size, ...behaviours);
+}
+
+function poolTaking(jobsPerWorker: number, size: number, ...behaviours: Behaviour[]) {
   const workers: FakeWorker[] = [];
   const log = vi.fn();
   const p = new InferencePool({
     size,
     init,
+    jobsPerWorker,
     log,
     spawn: () => {
       const worker = new FakeWorker(behaviours[Math.min(workers.length, behaviours.length - 1)] ?? works);
@@ -83,6 +94,19 @@ describe('InferencePool', () => {
       ],
       restarts: 0,
     });
+  });
+
+  it('gives a continuous decoder several batches at once, the least loaded worker first, and passes on cancellations', async () => {
+    const { pool: p, workers } = poolTaking(2, 2, holdsTranslate);
+    await p.load(spec);
+    const controller = new AbortController();
+    const batches = [0, 1, 2, 3, 4].map((i) => p.translate({ ...job, texts: [`t${i}`] }, i === 0 ? controller.signal : undefined));
+    await flush();
+    expect(workers.map((w) => w.received.filter((m) => m.type === 'translate').length)).toEqual([2, 2]);
+    controller.abort();
+    const [first] = workers[0]!.received.filter((m) => m.type === 'translate');
+    expect(workers[0]!.received.at(-1)).toEqual({ type: 'cancel', id: first!.id });
+    for (const batch of batches) batch.catch(() => {});
   });
 
   it('gives each worker one batch at a time', async () => {

@@ -6,6 +6,8 @@ export interface PoolOptions {
   size: number;
   init: WorkerInit;
   spawn: SpawnWorker;
+  /** Jobs one worker takes at once: 1 for batch-at-a-time decoding, more for a continuous decoder that admits them between steps. */
+  jobsPerWorker?: number;
   log?: (message: string) => void;
 }
 
@@ -24,7 +26,8 @@ interface Slot {
   index: number;
   handle: WorkerHandle | undefined;
   state: SlotState;
-  busy: boolean;
+  /** Jobs on the worker now. */
+  active: number;
   models: Set<string>;
   pending: Map<number, { resolve(reply: FromWorker): void; reject(err: Error): void }>;
   /** Deaths since this slot's worker was last ready; sets the respawn backoff. */
@@ -44,7 +47,7 @@ class WorkerDied extends Error {
 }
 
 /**
- * Supervises the inference workers: every worker holds every loaded model, takes one batch at a time,
+ * Supervises the inference workers: every worker holds every loaded model, takes `jobsPerWorker` batches at a time,
  * and is replaced when it dies; a batch it was running is retried once on another (or the new) worker.
  */
 export class InferencePool {
@@ -60,7 +63,7 @@ export class InferencePool {
       index,
       handle: undefined,
       state: 'stopped' as const,
-      busy: false,
+      active: 0,
       models: new Set<string>(),
       pending: new Map(),
       crashes: 0,
@@ -102,15 +105,20 @@ export class InferencePool {
     await Promise.allSettled(holding.map((slot) => this.#request(slot, (id) => ({ type: 'unload', id, modelId }), 'unloaded')));
   }
 
-  async translate(job: TranslateJob): Promise<string[]> {
+  get jobsPerWorker(): number {
+    return this.options.jobsPerWorker ?? 1;
+  }
+
+  /** Aborting `signal` asks the worker to drop the job's sequences from its decode (continuous decoder). */
+  async translate(job: TranslateJob, signal?: AbortSignal): Promise<string[]> {
     try {
-      return await this.#translateOnce(job);
+      return await this.#translateOnce(job, signal);
     } catch (err) {
       if (!(err instanceof WorkerDied)) throw err;
       this.#log(`A worker died during a batch of ${job.texts.length} (${err.message}); retrying the batch once.`);
     }
     try {
-      return await this.#translateOnce(job);
+      return await this.#translateOnce(job, signal);
     } catch (err) {
       if (!(err instanceof WorkerDied)) throw err;
       throw new TranslationError('worker-failed', `The inference worker died twice while translating this batch (${err.message}).`);
@@ -121,7 +129,7 @@ export class InferencePool {
     return {
       workers: this.#slots.map((slot) => ({
         state: slot.state,
-        busy: slot.busy,
+        busy: slot.active > 0,
         models: [...slot.models],
         ...(slot.handle?.pid !== undefined && { pid: slot.handle.pid }),
       })),
@@ -129,16 +137,27 @@ export class InferencePool {
     };
   }
 
-  async #translateOnce(job: TranslateJob): Promise<string[]> {
+  async #translateOnce(job: TranslateJob, signal?: AbortSignal): Promise<string[]> {
     const slot = await this.#acquire(job.modelId);
     const handle = slot.handle;
+    let requestId: number | undefined;
+    const cancel = () => {
+      if (requestId !== undefined && slot.handle === handle) handle?.postMessage({ type: 'cancel', id: requestId });
+    };
+    signal?.addEventListener('abort', cancel, { once: true });
     try {
-      return (await this.#request(slot, (id) => ({ type: 'translate', id, job }), 'translated')).outputs;
+      const reply = this.#request(slot, (id) => {
+        requestId = id;
+        return { type: 'translate', id, job };
+      }, 'translated');
+      if (signal?.aborted) cancel();
+      return (await reply).outputs;
     } catch (err) {
       if (err instanceof WorkerDied) throw err;
       throw new TranslationError('worker-failed', `Translation failed in the worker: ${(err as Error).message}`);
     } finally {
-      if (slot.handle === handle) slot.busy = false;
+      signal?.removeEventListener('abort', cancel);
+      if (slot.handle === handle) slot.active -= 1;
       this.#dispatch();
     }
   }
@@ -172,9 +191,11 @@ export class InferencePool {
   /** Hands idle workers to waiting batches; fails those no worker will ever serve. */
   #dispatch(): void {
     this.#waiters = this.#waiters.filter((waiter) => {
-      const slot = this.#slots.find((s) => s.state === 'ready' && !s.busy && s.models.has(waiter.modelId));
+      const ready = this.#slots.filter((s) => s.state === 'ready' && s.active < this.jobsPerWorker && s.models.has(waiter.modelId));
+      // The least loaded worker, so that continuous decoders share the work.
+      const slot = ready.sort((a, b) => a.active - b.active)[0];
       if (slot) {
-        slot.busy = true;
+        slot.active += 1;
         waiter.resolve(slot);
         return false;
       }
@@ -192,7 +213,7 @@ export class InferencePool {
 
   #spawn(slot: Slot): void {
     const handle = this.options.spawn(this.options.init);
-    Object.assign(slot, { handle, state: 'starting', busy: false, models: new Set(), pending: new Map() });
+    Object.assign(slot, { handle, state: 'starting', active: 0, models: new Set(), pending: new Map() });
     handle.on('message', (reply) => this.#onReply(slot, handle, reply));
     handle.on('error', (err) => this.#onDeath(slot, handle, err.message));
     handle.on('exit', (code, signal) => this.#onDeath(slot, handle, signal ? `killed by ${signal}` : `exit code ${code}`));
@@ -220,7 +241,7 @@ export class InferencePool {
     // A crash fires 'error' and then 'exit': handle it once.
     if (slot.handle !== handle) return;
     const pending = [...slot.pending.values()];
-    Object.assign(slot, { handle: undefined, busy: false, models: new Set(), pending: new Map() });
+    Object.assign(slot, { handle: undefined, active: 0, models: new Set(), pending: new Map() });
     for (const request of pending) request.reject(new WorkerDied(reason));
     if (slot.state !== 'stopped') {
       slot.state = 'respawning';

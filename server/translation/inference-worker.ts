@@ -3,14 +3,25 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { env, pipeline } from '@huggingface/transformers';
+import { ContinuousDecoder } from './decode/continuous-decoder.ts';
+import { Seq2SeqSessions } from './decode/seq2seq-sessions.ts';
 import { rowQuantizingCache } from './onnx/row-quantizing-cache.ts';
 import { choosePrecision, openWithFallback, type Provider, type ProviderFailure } from './providers.ts';
 import { workerInitEnv } from './worker-hosts.ts';
 import type { FromWorker, LoadSpec, Loaded, ModelLanguages, ToWorker, WorkerInit } from './worker-protocol.ts';
 
-/** Runs translation models off the server's event loop, in a worker thread or a child process; one batch at a time. */
+/**
+ * Runs translation models off the server's event loop, in a worker thread or a child process: with the
+ * continuous decoder, every job that arrives joins the model's running decode; with transformers.js'
+ * pipeline, one batch at a time.
+ */
 
 interface Translator {
+  translate(texts: string[], languages: ModelLanguages, signal: AbortSignal): Promise<string[]>;
+  dispose(): Promise<void>;
+}
+
+interface Pipeline {
   (texts: string[], options: Record<string, unknown>): Promise<{ translation_text: string }[]>;
   dispose(): Promise<void>;
 }
@@ -34,7 +45,8 @@ const { port, init } = connect();
 env.localModelPath = init.modelsDir;
 env.allowLocalModels = true;
 env.allowRemoteModels = false;
-// Quantized files open with per-row activation scales, so that a segment translates the same in any batch.
+// The pipeline decoder (SOTTO_DECODER=pipeline) opens quantized files with per-row activation scales, so that a
+// segment translates the same in any batch, as the continuous decoder's sessions do.
 const rowQuantized = rowQuantizingCache(init.modelsDir);
 env.useCustomCache = true;
 env.customCache = rowQuantized;
@@ -57,26 +69,50 @@ function cudaLibraryMissing(): string | undefined {
 const missingCuda = cudaLibraryMissing();
 if (missingCuda) unusableProviders.set('cuda', missingCuda);
 
-async function translate(translator: Translator, texts: string[], languages: ModelLanguages): Promise<string[]> {
-  const options = languages.srcLang && languages.tgtLang ? { src_lang: languages.srcLang, tgt_lang: languages.tgtLang } : {};
-  const outputs = await translator(texts, options);
-  return outputs.map((output) => output.translation_text);
+function pipelineTranslator(translator: Pipeline): Translator {
+  return {
+    translate: async (texts, languages) => {
+      const options = languages.srcLang && languages.tgtLang ? { src_lang: languages.srcLang, tgt_lang: languages.tgtLang } : {};
+      const outputs = await translator(texts, options);
+      return outputs.map((output) => output.translation_text);
+    },
+    dispose: () => translator.dispose(),
+  };
+}
+
+function continuousTranslator(decoder: ContinuousDecoder): Translator {
+  return {
+    translate: (texts, languages, signal) => Promise.all(texts.map((text) => decoder.translate(text, languages, signal))),
+    dispose: () => decoder.sessions.dispose(),
+  };
+}
+
+async function openTranslator(spec: LoadSpec, provider: Provider, precision: ReturnType<typeof choosePrecision>): Promise<Translator> {
+  if (init.decoding.mode === 'pipeline') {
+    const translator = await rowQuantized.opening(
+      async () => (await pipeline('translation', spec.modelId, { device: provider, dtype: precision, session_options: { ...init.threads } })) as unknown as Pipeline,
+    );
+    return pipelineTranslator(translator);
+  }
+  const sessions = await Seq2SeqSessions.open({ modelDir: join(init.modelsDir, ...spec.modelId.split('/')), modelId: spec.modelId, precision, provider, threads: init.threads });
+  const decoder = new ContinuousDecoder(sessions, init.decoding);
+  try {
+    const problem = await decoder.selfCheck(spec.warmUp);
+    if (problem) console.warn(`[sotto] ${spec.modelId}: continuous batching without ragged decoder calls (rows of equal length only share a call): ${problem}`);
+  } catch (err) {
+    await sessions.dispose();
+    throw err;
+  }
+  return continuousTranslator(decoder);
 }
 
 async function open(spec: LoadSpec, provider: Provider) {
   const precision = choosePrecision(provider, spec.precisions, init.precision);
-  const translator = await rowQuantized.opening(
-    async () =>
-      (await pipeline('translation', spec.modelId, {
-        device: provider,
-        dtype: precision,
-        session_options: { ...init.threads },
-      })) as unknown as Translator,
-  );
+  const translator = await openTranslator(spec, provider, precision);
   // A provider may create the session and still fail on the first run (a missing kernel): warm up here so
   // that counts as a failed provider, and so the first real batch does not pay for lazy initialisation.
   try {
-    await translate(translator, ['Hello, world.', 'Warm-up'], spec.warmUp);
+    await translator.translate(['Hello, world.', 'Warm-up'], spec.warmUp, new AbortController().signal);
   } catch (err) {
     await translator.dispose();
     throw err;
@@ -103,7 +139,10 @@ async function load(spec: LoadSpec): Promise<Loaded> {
   };
 }
 
-async function handle(message: Exclude<ToWorker, { type: 'exit' }>): Promise<FromWorker> {
+/** The translate messages being answered, so that a cancel can take their sequences out of the decode. */
+const running = new Map<number, AbortController>();
+
+async function handle(message: Exclude<ToWorker, { type: 'exit' | 'cancel' }>): Promise<FromWorker> {
   switch (message.type) {
     case 'load':
       return { type: 'loaded', id: message.id, loaded: await load(message.spec) };
@@ -114,7 +153,13 @@ async function handle(message: Exclude<ToWorker, { type: 'exit' }>): Promise<Fro
     case 'translate': {
       const translator = translators.get(message.job.modelId);
       if (!translator) throw new Error(`Model ${message.job.modelId} is not loaded in this worker`);
-      return { type: 'translated', id: message.id, outputs: await translate(translator, message.job.texts, message.job) };
+      const controller = new AbortController();
+      running.set(message.id, controller);
+      try {
+        return { type: 'translated', id: message.id, outputs: await translator.translate(message.job.texts, message.job, controller.signal) };
+      } finally {
+        running.delete(message.id);
+      }
     }
   }
 }
@@ -122,6 +167,7 @@ async function handle(message: Exclude<ToWorker, { type: 'exit' }>): Promise<Fro
 port.on('message', (message) => {
   // Messages are handled between two session runs, so exiting here never cuts one short.
   if (message.type === 'exit') process.exit(message.code);
+  if (message.type === 'cancel') return running.get(message.id)?.abort();
   handle(message).then(
     (reply) => port.postMessage(reply),
     (err: unknown) => port.postMessage({ type: 'failed', id: message.id, message: err instanceof Error ? err.message : String(err) }),

@@ -9,9 +9,12 @@ import type { LoadSpec, Loaded, ModelLanguages, TranslateJob } from './worker-pr
 /** What the engine needs of the inference workers (the InferencePool; a fake in tests). */
 export interface InferenceBackend {
   readonly size: number;
+  /** Batches one worker takes at once (absent: 1). */
+  readonly jobsPerWorker?: number;
   load(spec: LoadSpec): Promise<Loaded>;
   unload(modelId: string): Promise<void>;
-  translate(job: TranslateJob): Promise<string[]>;
+  /** Aborting `signal` (every segment of the batch gave up) may stop the batch mid-decode. */
+  translate(job: TranslateJob, signal?: AbortSignal): Promise<string[]>;
   stats(): PoolStats;
   stop(): Promise<void>;
 }

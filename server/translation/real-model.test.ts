@@ -125,7 +125,7 @@ describe.skipIf(missing)('the real tiny models in worker threads', () => {
     ).finally(() => {
       done = true;
     });
-    await vi.waitFor(() => expect(engine.stats().queue.batchesInFlight).toBe(1));
+    await vi.waitFor(() => expect(engine.stats().queue.batchesInFlight).toBeGreaterThan(0));
     const health = await app.request('/healthz');
     expect(health.status).toBe(200);
     expect(done).toBe(false);

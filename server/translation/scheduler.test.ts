@@ -6,6 +6,7 @@ import { Scheduler, type SchedulerOptions } from './scheduler.ts';
 interface Call {
   key: string;
   texts: string[];
+  signal: AbortSignal;
   resolve(outputs: string[]): void;
   reject(err: unknown): void;
 }
@@ -15,7 +16,7 @@ const policy: BatchPolicy = { maxBatchSize: 8, preferredBatchSizes: [], maxToken
 function setup(options: Partial<SchedulerOptions> = {}) {
   const calls: Call[] = [];
   const scheduler = new Scheduler({
-    execute: (key, texts) => new Promise((resolve, reject) => calls.push({ key, texts, resolve, reject })),
+    execute: (key, texts, batchSignal) => new Promise((resolve, reject) => calls.push({ key, texts, signal: batchSignal, resolve, reject })),
     policyFor: () => policy,
     maxQueued: 10,
     maxInFlight: 1,
@@ -37,6 +38,27 @@ afterEach(() => {
 });
 
 describe('Scheduler', () => {
+  it('keeps a continuous decoder to its segments in flight, the rest in the bounded queue, and tells a batch when all its segments gave up', async () => {
+    const { scheduler, calls } = setup({ maxInFlight: 10, maxInFlightSegments: 3, maxQueued: 2 });
+    const gone = new AbortController();
+    const first = ['a', 'b'].map((text) => scheduler.submit('k', text, gone.signal).catch((err: unknown) => err));
+    await vi.advanceTimersByTimeAsync(10);
+    const later = ['c', 'd'].map((text) => scheduler.submit(`k${text}`, text, signal()));
+    await vi.advanceTimersByTimeAsync(10);
+    // 2 + 1 segments reach the limit of 3; the fourth waits, and the queue then holds it.
+    expect(calls.map((call) => call.texts)).toEqual([['a', 'b'], ['c']]);
+    expect(() => scheduler.admit(2)).toThrow(TranslationError);
+    expect(calls[0]!.signal.aborted).toBe(false);
+    gone.abort(deadlineExceeded(5));
+    expect(calls[0]!.signal.aborted).toBe(true);
+    calls[0]!.reject(new Error('dropped'));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(calls.map((call) => call.texts)).toEqual([['a', 'b'], ['c'], ['d']]);
+    calls.slice(1).forEach(upper);
+    expect((await Promise.all(later)).map((result) => result.text)).toEqual(['C', 'D']);
+    await Promise.all(first);
+  });
+
   it('batches the segments of one request after the queue delay and answers each with its own output', async () => {
     const { scheduler, calls } = setup();
     const results = ['a', 'b', 'c'].map((text) => scheduler.submit('k', text, signal()));

@@ -12,16 +12,24 @@ export interface SegmentResult {
   batchSize: number;
 }
 
-/** Translates one batch of one key; must answer with one output per input, in order. */
-export type ExecuteBatch = (key: string, texts: string[]) => Promise<string[]>;
+/**
+ * Translates one batch of one key; must answer with one output per input, in order. `signal` aborts when
+ * every segment of the batch gave up (cancelled, past its deadline), so a continuous decoder can drop them.
+ */
+export type ExecuteBatch = (key: string, texts: string[], signal: AbortSignal) => Promise<string[]>;
 
 export interface SchedulerOptions {
   execute: ExecuteBatch;
   policyFor: (key: string) => BatchPolicy;
   /** Segments that may wait; beyond this, requests are refused with a Retry-After. */
   maxQueued: number;
-  /** Batches that may run at once (one per inference worker). */
+  /** Batches that may run at once (per inference worker: one, or as many as its continuous decoder takes). */
   maxInFlight: number;
+  /**
+   * Segments that may run at once (a continuous decoder's sequences); the rest wait here, in the bounded
+   * queue, so that a full decoder still turns requests away with 429. A batch may overshoot it when it starts below.
+   */
+  maxInFlightSegments?: number;
   now?: () => number;
   /** Told of every batch that came back, for metrics. */
   onBatch?: (key: string, texts: string[], outputs: string[], computeMs: number) => void;
@@ -36,6 +44,7 @@ export interface SchedulerStats {
 
 interface Job {
   text: string;
+  signal: AbortSignal;
   submittedAt: number;
   resolve(result: SegmentResult): void;
   reject(reason: unknown): void;
@@ -48,6 +57,7 @@ export class Scheduler {
   readonly #drain: DrainRate;
   readonly #now: () => number;
   #inFlight = 0;
+  #inFlightSegments = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #pumpPending = false;
 
@@ -68,7 +78,10 @@ export class Scheduler {
     );
   }
 
-  /** Queues one segment. Aborting the signal takes it out of the queue; once its batch has started, it finishes. */
+  /**
+   * Queues one segment. Aborting the signal takes it out of the queue; once its batch has started, the batch
+   * is told to stop when all its segments were aborted.
+   */
   submit(key: string, text: string, signal: AbortSignal): Promise<SegmentResult> {
     if (signal.aborted) return Promise.reject(abortReason(signal));
     return new Promise<SegmentResult>((resolve, reject) => {
@@ -79,6 +92,7 @@ export class Scheduler {
       };
       const job: Job = {
         text,
+        signal,
         submittedAt: this.#now(),
         resolve,
         reject,
@@ -110,8 +124,17 @@ export class Scheduler {
   }
 
   #pump(): void {
-    for (const batch of this.#batcher.take(this.#now(), this.options.maxInFlight - this.#inFlight)) this.#run(batch);
+    const { maxInFlight, maxInFlightSegments = Infinity } = this.options;
+    while (this.#inFlight < maxInFlight && this.#inFlightSegments < maxInFlightSegments) {
+      const [batch] = this.#batcher.take(this.#now(), 1);
+      if (!batch) break;
+      this.#run(batch);
+    }
     this.#armTimer();
+  }
+
+  #full(): boolean {
+    return this.#inFlight >= this.options.maxInFlight || this.#inFlightSegments >= (this.options.maxInFlightSegments ?? Infinity);
   }
 
   /** Wakes up when the oldest waiting segment reaches its delay; a finishing batch wakes the pump anyway. */
@@ -119,19 +142,26 @@ export class Scheduler {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const due = this.#batcher.nextDueAt();
-    if (due === undefined || this.#inFlight >= this.options.maxInFlight) return;
+    if (due === undefined || this.#full()) return;
     this.#timer = setTimeout(() => this.#pump(), Math.max(0, due - this.#now()));
     this.#timer.unref();
   }
 
   #run(batch: Batch<Job>): void {
-    this.#inFlight += 1;
     const jobs = batch.items.map((item) => item.value);
+    this.#inFlight += 1;
+    this.#inFlightSegments += jobs.length;
     for (const job of jobs) job.detach();
     const texts = jobs.map((job) => job.text);
     const startedAt = this.#now();
+    const abandoned = new AbortController();
+    const stillWanted = () => {
+      if (jobs.every((job) => job.signal.aborted)) abandoned.abort(abortReason(jobs[0]!.signal));
+    };
+    for (const job of jobs) job.signal.addEventListener('abort', stillWanted, { once: true });
+    stillWanted();
     this.options
-      .execute(batch.key, texts)
+      .execute(batch.key, texts, abandoned.signal)
       .then((outputs) => {
         if (outputs.length !== jobs.length) {
           throw new TranslationError('worker-failed', `A batch of ${jobs.length} segments came back with ${outputs.length} translations.`);
@@ -147,7 +177,9 @@ export class Scheduler {
         for (const job of jobs) job.reject(err);
       })
       .finally(() => {
+        for (const job of jobs) job.signal.removeEventListener('abort', stillWanted);
         this.#inFlight -= 1;
+        this.#inFlightSegments -= jobs.length;
         this.#pump();
       });
   }

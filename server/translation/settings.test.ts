@@ -24,14 +24,16 @@ describe('parseTranslationSettings', () => {
       precision: 'auto',
       workers: 4,
       threads: { intraOpNumThreads: 4, interOpNumThreads: 1 },
-      batching: { maxBatchSize: 16, preferredBatchSizes: [], maxTokens: 4096, maxQueueDelayMs: 10 },
+      batching: { maxBatchSize: 16, preferredBatchSizes: [], maxTokens: 4096, maxQueueDelayMs: 0 },
       modelBatching: {},
       queueSize: 1024,
       deadlineMs: 30_000,
       cacheSize: 10_000,
       memoryBudgetBytes: 16 * 2 ** 30,
       limits: { maxSegments: 128, maxSegmentChars: 2000, maxBodyBytes: 2 ** 20 },
+      decoding: { mode: 'continuous', maxSequences: 64, tokenBudget: 16_384 },
     });
+    expect(settings({ SOTTO_DECODER: 'pipeline' })).toMatchObject({ batching: { maxQueueDelayMs: 10 } });
     expect(parseTranslationSettings({}, { cores: 2, memoryBytes: 2 ** 30 })).toMatchObject({
       settings: { workers: 1, threads: { intraOpNumThreads: 2 } },
     });
@@ -58,6 +60,9 @@ describe('parseTranslationSettings', () => {
         SOTTO_MAX_SEGMENTS: '16',
         SOTTO_MAX_SEGMENT_CHARS: '500',
         SOTTO_MAX_BODY_BYTES: '65536',
+        SOTTO_DECODER: 'pipeline',
+        SOTTO_DECODE_MAX_SEQUENCES: '8',
+        SOTTO_DECODE_TOKEN_BUDGET: '2048',
       }),
     ).toEqual({
       models: ['sotto/a', 'sotto/b'],
@@ -73,6 +78,7 @@ describe('parseTranslationSettings', () => {
       cacheSize: 0,
       memoryBudgetBytes: 512 * 2 ** 20,
       limits: { maxSegments: 16, maxSegmentChars: 500, maxBodyBytes: 65536 },
+      decoding: { mode: 'pipeline', maxSequences: 8, tokenBudget: 2048 },
     });
   });
 

@@ -7,6 +7,16 @@ import type { BatchPolicy } from './batcher.ts';
 import { defaultWorkerCount, PROVIDERS, threadsPerWorker, type Provider, type Threads } from './providers.ts';
 
 export const ISOLATIONS = ['thread', 'process'] as const;
+export const DECODERS = ['continuous', 'pipeline'] as const;
+
+/** How workers decode: the own loop with iteration-level batching, or transformers.js' pipeline, one batch at a time. */
+export interface DecodingSettings {
+  mode: (typeof DECODERS)[number];
+  /** Sequences one worker decodes at once (continuous). */
+  maxSequences: number;
+  /** Cached tokens over one worker's running sequences (continuous). */
+  tokenBudget: number;
+}
 
 export interface TranslationSettings {
   /** Loaded at start and preferred in this order; empty: the manifest's default server translation model. */
@@ -27,6 +37,7 @@ export interface TranslationSettings {
   cacheSize: number;
   memoryBudgetBytes: number;
   limits: RequestLimits;
+  decoding: DecodingSettings;
 }
 
 const policyOverride = z
@@ -113,8 +124,10 @@ export const translationSettings = {
   }),
   maxQueueDelayMs: setting({
     env: 'SOTTO_BATCH_MAX_DELAY_MS',
-    default: '10',
-    schema: wholeNumber(0),
+    // The continuous decoder batches between decoder steps: segments gain nothing by waiting for company.
+    default: '',
+    shownDefault: '`0` with `SOTTO_DECODER=continuous`, `10` with `pipeline`',
+    schema: z.union([z.literal(''), wholeNumber(0)]),
     doc: 'how long the oldest waiting segment may wait for company before its batch goes out anyway',
   }),
   modelBatching: setting({
@@ -167,6 +180,24 @@ export const translationSettings = {
     schema: wholeNumber(1),
     doc: 'bytes a request body may hold (then 413, at once for `Expect: 100-continue`)',
   }),
+  decoder: setting({
+    env: 'SOTTO_DECODER',
+    default: 'continuous',
+    schema: z.enum(DECODERS, `must be ${DECODERS.join(' or ')}`),
+    doc: "`continuous`: the server's own decode loop, where segments join and leave a running decode between decoder steps; `pipeline`: transformers.js' translation pipeline, one batch at a time",
+  }),
+  decodeMaxSequences: setting({
+    env: 'SOTTO_DECODE_MAX_SEQUENCES',
+    default: '64',
+    schema: wholeNumber(1),
+    doc: 'segments one worker decodes at once (continuous)',
+  }),
+  decodeTokenBudget: setting({
+    env: 'SOTTO_DECODE_TOKEN_BUDGET',
+    default: '16384',
+    schema: wholeNumber(1),
+    doc: "cached tokens (the sum of the running segments' lengths) one worker's decode holds at most; newcomers wait below it (continuous)",
+  }),
 };
 
 /** Reads the translation variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
@@ -192,7 +223,7 @@ export function parseTranslationSettings(env: Record<string, string | undefined>
         maxBatchSize: value.maxBatchSize,
         preferredBatchSizes: value.preferredBatchSizes,
         maxTokens: value.maxBatchTokens,
-        maxQueueDelayMs: value.maxQueueDelayMs,
+        maxQueueDelayMs: value.maxQueueDelayMs === '' ? (value.decoder === 'continuous' ? 0 : 10) : value.maxQueueDelayMs,
       },
       modelBatching: value.modelBatching,
       queueSize: value.queueSize,
@@ -200,6 +231,7 @@ export function parseTranslationSettings(env: Record<string, string | undefined>
       cacheSize: value.cacheSize,
       memoryBudgetBytes: value.memoryBudgetMb * 2 ** 20,
       limits: { maxSegments: value.maxSegments, maxSegmentChars: value.maxSegmentChars, maxBodyBytes: value.maxBodyBytes },
+      decoding: { mode: value.decoder, maxSequences: value.decodeMaxSequences, tokenBudget: value.decodeTokenBudget },
     };
   });
 }

@@ -1,5 +1,6 @@
 import type { Precision } from '../../contract/manifest-schema.ts';
 import type { Provider, ProviderFailure, Threads } from './providers.ts';
+import type { DecodingSettings } from './settings.ts';
 
 /** Fixed for a worker's life; passed as workerData. */
 export interface WorkerInit {
@@ -7,6 +8,7 @@ export interface WorkerInit {
   providers: Provider[];
   precision: Precision | 'auto';
   threads: Threads;
+  decoding: DecodingSettings;
 }
 
 /** Language codes as the model wants them (e.g. NLLB's eng_Latn); absent for single-direction models. */
@@ -39,6 +41,8 @@ export type ToWorker =
   | { type: 'load'; id: number; spec: LoadSpec }
   | { type: 'unload'; id: number; modelId: string }
   | { type: 'translate'; id: number; job: TranslateJob }
+  /** The translate message `id`'s requests gave up: its sequences leave the decode (continuous decoder). */
+  | { type: 'cancel'; id: number }
   /** Exit between two session runs (unlike terminate(), which may land in the middle of one). */
   | { type: 'exit'; code: number };
 

@@ -82,7 +82,9 @@ describe.skipIf(!runnable)('the real server when its inference process is killed
     const outcomes = await answers;
     outcomes.forEach((outcome, r) => expectTranslated(outcome, requests[r]!));
     expect(await restarts()).toBe(before + 1);
-    expect(retriedBatches()).toBe(retriedBefore + 1);
+    // A continuous decoder holds several requests' batches at once: each of those on the killed process is retried once.
+    expect(retriedBatches() - retriedBefore).toBeGreaterThanOrEqual(1);
+    expect(retriedBatches() - retriedBefore).toBeLessThanOrEqual(requests.length);
     expect(() => process.kill(killed, 0)).toThrow();
     expect((await worker()).pid).not.toBe(killed);
     await expectServing();

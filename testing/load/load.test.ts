@@ -60,6 +60,8 @@ describe.skipIf(!runnable)('the real server under a burst of requests', () => {
       SOTTO_TRANSLATION_PRECISION: 'fp32',
       SOTTO_TRANSLATION_WORKERS: '1',
       SOTTO_QUEUE_SIZE: String(queueSize),
+      // As many sequences decoding as one dynamic batch held before the continuous decoder, so the small queue still fills.
+      SOTTO_DECODE_MAX_SEQUENCES: '16',
       SOTTO_MAX_SEGMENTS: String(queueSize),
       SOTTO_DEADLINE_MS: '15000',
       // Off, or the reference pass would answer the whole burst from the cache.

@@ -1,0 +1,26 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import onnxProto from 'onnx-proto';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../../config.ts';
+import { ensureTinyModels } from '../../load/translation-server.ts';
+import { POSITION_IDS, RaggedRewriteError, rewriteForRaggedBatches, SELF_ATTENTION_MASK } from './ragged-decoder.ts';
+
+const present = ensureTinyModels();
+const decoder = (id: string, file = 'decoder_model_merged.onnx') => new Uint8Array(readFileSync(path.join(repoRoot, 'models', 'sotto', id, 'onnx', file)));
+
+describe.skipIf(!present)('rewriteForRaggedBatches', () => {
+  it.each(['opus-mt-en-de-tiny-random', 'nllb-tiny-random'])('adds per-row positions and a self-attention mask to %s, one per decoder layer', (id) => {
+    const { model, selfAttentionLayers } = rewriteForRaggedBatches(decoder(id));
+    expect(selfAttentionLayers).toBe(2);
+    const graph = onnxProto.onnx.ModelProto.decode(model).graph!;
+    expect(graph.input!.map((input) => input.name)).toEqual(expect.arrayContaining([POSITION_IDS, SELF_ATTENTION_MASK]));
+    expect(graph.node!.filter((node) => node.input?.includes(SELF_ATTENTION_MASK))).toHaveLength(2);
+  });
+
+  it('refuses what it cannot find, or a decoder rewritten already', () => {
+    const rewritten = rewriteForRaggedBatches(decoder('opus-mt-en-de-tiny-random')).model;
+    expect(() => rewriteForRaggedBatches(rewritten)).toThrow(RaggedRewriteError);
+    expect(() => rewriteForRaggedBatches(decoder('opus-mt-en-de-tiny-random', 'encoder_model.onnx'))).toThrow(/no past_key_values/);
+  });
+});
