@@ -3,7 +3,7 @@ import path from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../config.ts';
-import { ensureTinyModels } from '../../load/translation-server.ts';
+import { ensureTinyModels } from '../../../testing/load/translation-server.ts';
 import { ContinuousDecoder } from './continuous-decoder.ts';
 import { Seq2SeqSessions } from './seq2seq-sessions.ts';
 

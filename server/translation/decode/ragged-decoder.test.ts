@@ -3,7 +3,7 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../config.ts';
-import { ensureTinyModels } from '../../load/translation-server.ts';
+import { ensureTinyModels } from '../../../testing/load/translation-server.ts';
 import { POSITION_IDS, RaggedRewriteError, rewriteForRaggedBatches, SELF_ATTENTION_MASK } from './ragged-decoder.ts';
 
 const present = ensureTinyModels();

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AutoTokenizer, type PreTrainedTokenizer } from '@huggingface/transformers';
 import ort from 'onnxruntime-node';
-import type { Precision } from '../../../models/manifest-schema.ts';
+import type { Precision } from '../../../contract/manifest-schema.ts';
 import { quantizeActivationsPerRow } from '../onnx/row-quantization.ts';
 import type { Provider, Threads } from '../providers.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
