@@ -11,6 +11,7 @@ import { spawnInferenceThread } from './worker-hosts.ts';
 /**
  * A segment's translation must not depend on the other segments it shares a batch with (other clients' text),
  * at every precision the server offers: 80 FLORES sentences alone, then inside mixed batches, byte for byte.
+ * The continuous decoder is checked at fp32; at q8 it is not exact yet (see README, Decoding), so not the default.
  */
 
 const modelsDir = path.join(repoRoot, 'models');
@@ -26,43 +27,46 @@ const sentences = floresFile ? readFileSync(floresFile, 'utf8').split('\n').filt
 const mixedRequests = () =>
   Array.from({ length: sentences.length / 4 }, (_, i) => [i, i + 20, i + 40, i + 60].map((index) => sentences[(index * 7) % sentences.length]!));
 
-describe.skipIf(!floresFile || !present).each(models.flatMap((model) => precisions.map((precision) => ({ model, precision }))))(
-  '$model at $precision',
-  ({ model, precision }) => {
-    let engine: TranslationEngine;
-    const batchSizes: number[] = [];
+const configurations = [
+  ...models.flatMap((model) => precisions.map((precision) => ({ model, precision, decoder: 'pipeline' }))),
+  ...models.map((model) => ({ model, precision: 'fp32' as const, decoder: 'continuous' })),
+];
 
-    beforeAll(async () => {
-      const parsed = parseTranslationSettings({
-        SOTTO_TRANSLATION_MODELS: model,
-        SOTTO_TRANSLATION_PRECISION: precision,
-        SOTTO_PROVIDERS: 'cpu',
-        SOTTO_TRANSLATION_WORKERS: '1',
-        SOTTO_CACHE_SIZE: '0',
-        SOTTO_BATCH_MAX_DELAY_MS: '20',
-      });
-      if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-      const observer = { batch: ({ texts }: { texts: string[] }) => batchSizes.push(texts.length), translated: () => {} };
-      engine = await startTranslationEngine(parsed.settings, modelsDir, { spawn: spawnInferenceThread, observer, log: () => {} });
-      await engine.load(model);
-    }, 120_000);
+describe.skipIf(!floresFile || !present).each(configurations)('$model at $precision, $decoder decoder', ({ model, precision, decoder }) => {
+  let engine: TranslationEngine;
+  const batchSizes: number[] = [];
 
-    afterAll(() => engine?.stop());
+  beforeAll(async () => {
+    const parsed = parseTranslationSettings({
+      SOTTO_TRANSLATION_MODELS: model,
+      SOTTO_TRANSLATION_PRECISION: precision,
+      SOTTO_DECODER: decoder,
+      SOTTO_PROVIDERS: 'cpu',
+      SOTTO_TRANSLATION_WORKERS: '1',
+      SOTTO_CACHE_SIZE: '0',
+      SOTTO_BATCH_MAX_DELAY_MS: '20',
+    });
+    if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
+    const observer = { batch: ({ texts }: { texts: string[] }) => batchSizes.push(texts.length), translated: () => {} };
+    engine = await startTranslationEngine(parsed.settings, modelsDir, { spawn: spawnInferenceThread, observer, log: () => {} });
+    await engine.load(model);
+  }, 120_000);
 
-    it('translates each sentence in a mixed batch exactly as it translates alone', async () => {
-      const translate = (segments: string[]) => engine.translate({ segments, source: 'en', target: 'de', model });
-      const alone = new Map<string, string>();
-      for (const sentence of sentences) alone.set(sentence, (await translate([sentence])).translations[0]!);
-      expect(engine.models().find((info) => info.id === model)?.precision).toBe(precision);
+  afterAll(() => engine?.stop());
 
-      batchSizes.length = 0;
-      const requests = mixedRequests();
-      const results = await Promise.all(requests.map((segments) => translate(segments)));
-      expect(Math.max(...batchSizes)).toBeGreaterThan(4);
-      const differing = requests.flatMap((segments, r) =>
-        segments.flatMap((sentence, s) => (results[r]!.translations[s] === alone.get(sentence) ? [] : [sentence])),
-      );
-      expect(differing, `${differing.length} of ${sentences.length} sentences translate differently inside a batch`).toEqual([]);
-    }, 300_000);
-  },
-);
+  it('translates each sentence in a mixed batch exactly as it translates alone', async () => {
+    const translate = (segments: string[]) => engine.translate({ segments, source: 'en', target: 'de', model });
+    const alone = new Map<string, string>();
+    for (const sentence of sentences) alone.set(sentence, (await translate([sentence])).translations[0]!);
+    expect(engine.models().find((info) => info.id === model)?.precision).toBe(precision);
+
+    batchSizes.length = 0;
+    const requests = mixedRequests();
+    const results = await Promise.all(requests.map((segments) => translate(segments)));
+    expect(Math.max(...batchSizes)).toBeGreaterThan(4);
+    const differing = requests.flatMap((segments, r) =>
+      segments.flatMap((sentence, s) => (results[r]!.translations[s] === alone.get(sentence) ? [] : [sentence])),
+    );
+    expect(differing, `${differing.length} of ${sentences.length} sentences translate differently inside a batch`).toEqual([]);
+  }, 300_000);
+});
