@@ -15,6 +15,7 @@ export const defaults = {
   distDir: path.join(repoRoot, 'dist'),
   modelsDir: path.join(repoRoot, 'models'),
   asrModel: 'sotto/whisper-tiny-random',
+  liveAsrModel: 'sotto/moonshine-tiny-random',
 } as const;
 
 const envNames = {
@@ -23,6 +24,7 @@ const envNames = {
   distDir: 'SOTTO_DIST_DIR',
   modelsDir: 'SOTTO_MODELS_DIR',
   asrModel: 'SOTTO_ASR_MODEL',
+  liveAsrModel: 'SOTTO_LIVE_ASR_MODEL',
 } as const;
 
 // Model ids become path segments under the models dir, so only `owner/name` made of safe characters is accepted.
@@ -45,6 +47,8 @@ const schema = z.object({
   distDir: directory,
   modelsDir: directory,
   asrModel: modelId,
+  /** `none`: recordings use asrModel too. */
+  liveAsrModel: z.union([z.literal('none').transform(() => null), modelId]),
 });
 
 /** `security`: API keys, admin key, CORS and anonymous limits; the variables and checks are in security/settings.ts. */
@@ -66,6 +70,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     distDir: pick('distDir'),
     modelsDir: pick('modelsDir'),
     asrModel: pick('asrModel'),
+    liveAsrModel: pick('liveAsrModel'),
   };
   const result = schema.safeParse(input);
   const security = parseSecuritySettings(env);

@@ -15,9 +15,16 @@ const CLIP_CHUNK_SAMPLES = 16_000;
  * speech into windows of up to 28 s instead, so a clip costs about one window per 28 s of audio.
  */
 const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, minSilenceMs: 3_000, maxSegmentSeconds: 28 };
+/**
+ * A live model that encodes only the audio there is (Moonshine) pays for each partial in proportion to the
+ * segment so far, so segments are kept short: partials stay cheap and finals come soon after a pause.
+ */
+const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9 };
 
 class AsrWorker implements AsrWorkerApi {
   private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
+  /** The model for recordings, when it is not `recogniser`. */
+  private liveRecogniser: AutomaticSpeechRecognitionPipeline | undefined;
   private language: RecognitionLanguage = { language: 'en' };
   private stream: { segmenter: SpeechSegmenter; scheduler: TranscriptionScheduler } | undefined;
 
@@ -26,13 +33,20 @@ class AsrWorker implements AsrWorkerApi {
     const { opened, execution, threads, fallbackReason } = await openWithFallback(request, onProgress, (choice) => this.create(request.modelId, choice));
     this.recogniser = opened;
     this.language = { language: request.language ?? 'en', ...(request.detectionCandidates ? { candidates: request.detectionCandidates } : {}) };
-    await this.recognise(new Float32Array(CLIP_CHUNK_SAMPLES)); // warm-up: compiles kernels before the first real audio
+    const warmUp = new Float32Array(CLIP_CHUNK_SAMPLES);
+    await this.recognise(warmUp, opened); // warm-up: compiles kernels before the first real audio
+    if (request.live) {
+      const live = request.live;
+      this.liveRecogniser = (await openWithFallback({ ...request, ...live }, onProgress, (choice) => this.create(live.modelId, choice))).opened;
+      await this.recognise(warmUp, this.liveRecogniser);
+    }
     return {
       modelId: request.modelId,
       ...execution,
       threads,
       loadSeconds: (performance.now() - started) / 1000,
       ...(fallbackReason ? { fallbackReason } : {}),
+      ...(request.live ? { liveModelId: request.live.modelId } : {}),
     };
   }
 
@@ -40,15 +54,16 @@ class AsrWorker implements AsrWorkerApi {
     return pipeline('automatic-speech-recognition', modelId, { device: choice.backend, dtype: choice.precision });
   }
 
-  private async recognise(audio: Float32Array): Promise<Recognition> {
-    if (!this.recogniser) throw new Error('No speech recognition model is loaded');
-    return recogniseSpeech(this.recogniser, audio, this.language);
+  private async recognise(audio: Float32Array, recogniser = this.recogniser): Promise<Recognition> {
+    if (!recogniser) throw new Error('No speech recognition model is loaded');
+    return recogniseSpeech(recogniser, audio, this.language);
   }
 
   private begin(onEvent: TranscriptListener, onError: (error: unknown) => void, partials: boolean) {
     if (this.stream) throw new Error('A recording or file is already being transcribed');
-    const segmenter = new SpeechSegmenter(partials ? {} : CLIP_SEGMENTATION);
-    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio), onEvent, onError);
+    const recogniser = (partials && this.liveRecogniser) || this.recogniser;
+    const segmenter = new SpeechSegmenter(partials ? (this.liveRecogniser ? LIVE_MODEL_SEGMENTATION : {}) : CLIP_SEGMENTATION);
+    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio, recogniser), onEvent, onError);
     this.stream = { segmenter, scheduler };
     return this.stream;
   }
