@@ -1,9 +1,11 @@
 import * as Comlink from 'comlink';
 import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, Recognition, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
-import { SpeechSegmenter } from '../shared/segmenter.ts';
+import { transcribeSegments } from '../shared/clip-transcription.ts';
+import { SpeechSegmenter, type FinalSegmentEvent } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
+import { recogniseBatch } from './batched-recognition.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 
@@ -20,18 +22,25 @@ const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, mi
  * segment so far, so segments are kept short: partials stay cheap and finals come soon after a pause.
  */
 const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9 };
+/**
+ * Whisper windows of an opened file encoded and decoded together (see recogniseBatch): larger on a GPU, which has
+ * the parallelism to spare; bench:asr's wasm-mt-file against plain is where these sizes are to be tuned.
+ */
+const FILE_BATCH = { webgpu: 4, wasm: 2 } as const;
 
 class AsrWorker implements AsrWorkerApi {
   private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
   /** The model for recordings, when it is not `recogniser`. */
   private liveRecogniser: AutomaticSpeechRecognitionPipeline | undefined;
   private language: RecognitionLanguage = { language: 'en' };
+  private fileBatchSize: number = FILE_BATCH.wasm;
   private stream: { segmenter: SpeechSegmenter; scheduler: TranscriptionScheduler } | undefined;
 
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     const started = performance.now();
     const { opened, execution, threads, fallbackReason } = await openWithFallback(request, onProgress, (choice) => this.create(request.modelId, choice));
     this.recogniser = opened;
+    this.fileBatchSize = FILE_BATCH[execution.backend];
     this.language = { language: request.language ?? 'en', ...(request.detectionCandidates ? { candidates: request.detectionCandidates } : {}) };
     const warmUp = new Float32Array(CLIP_CHUNK_SAMPLES);
     await this.recognise(warmUp, opened); // warm-up: compiles kernels before the first real audio
@@ -59,17 +68,12 @@ class AsrWorker implements AsrWorkerApi {
     return recogniseSpeech(recogniser, audio, this.language);
   }
 
-  private begin(onEvent: TranscriptListener, onError: (error: unknown) => void, partials: boolean) {
-    if (this.stream) throw new Error('A recording or file is already being transcribed');
-    const recogniser = (partials && this.liveRecogniser) || this.recogniser;
-    const segmenter = new SpeechSegmenter(partials ? (this.liveRecogniser ? LIVE_MODEL_SEGMENTATION : {}) : CLIP_SEGMENTATION);
-    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio, recogniser), onEvent, onError);
-    this.stream = { segmenter, scheduler };
-    return this.stream;
-  }
-
   startStream(onEvent: TranscriptListener, onError: (message: string) => void): void {
-    this.begin(onEvent, (error) => onError(errorMessage(error)), true);
+    if (this.stream) throw new Error('A recording or file is already being transcribed');
+    const recogniser = this.liveRecogniser ?? this.recogniser;
+    const segmenter = new SpeechSegmenter(this.liveRecogniser ? LIVE_MODEL_SEGMENTATION : {});
+    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio, recogniser), onEvent, (error) => onError(errorMessage(error)));
+    this.stream = { segmenter, scheduler };
   }
 
   pushAudio(chunk: Float32Array): void {
@@ -89,16 +93,16 @@ class AsrWorker implements AsrWorkerApi {
   }
 
   async transcribeClip(audio: Float32Array, onEvent: TranscriptListener): Promise<StreamSummary> {
-    const { segmenter, scheduler } = this.begin(onEvent, () => {}, false);
-    try {
-      for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) {
-        for (const event of segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES))) scheduler.handle(event);
-      }
-      for (const event of segmenter.end()) scheduler.handle(event);
-      return await scheduler.idle();
-    } finally {
-      this.stream = undefined;
+    const recogniser = this.recogniser;
+    if (!recogniser) throw new Error('No speech recognition model is loaded');
+    if (this.stream) throw new Error('A recording or file is already being transcribed');
+    const segmenter = new SpeechSegmenter(CLIP_SEGMENTATION);
+    const segments: FinalSegmentEvent[] = [];
+    for (let offset = 0; offset <= audio.length; offset += CLIP_CHUNK_SAMPLES) {
+      const events = offset < audio.length ? segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES)) : segmenter.end();
+      for (const event of events) if (event.type === 'final') segments.push(event);
     }
+    return transcribeSegments(segments, (audios) => recogniseBatch(recogniser, audios, this.language), this.fileBatchSize, onEvent);
   }
 }
 

@@ -21,7 +21,7 @@ type Model = AutomaticSpeechRecognitionPipeline['model'];
  * out, unlike its other encoder-decoder models), so detection and transcription would each run the
  * encoder, the costliest step for a short segment. Listing it lets one encoder pass serve both.
  */
-function reuseEncoderOutputs(model: Model): void {
+export function reuseEncoderOutputs(model: Model): void {
   if (!model.forward_params.includes('encoder_outputs')) model.forward_params.push('encoder_outputs');
 }
 
