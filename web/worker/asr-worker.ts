@@ -19,9 +19,10 @@ const CLIP_CHUNK_SAMPLES = 16_000;
 const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, minSilenceMs: 3_000, maxSegmentSeconds: 28 };
 /**
  * A live model that encodes only the audio there is (Moonshine) pays for each partial in proportion to the
- * segment so far, so segments are kept short: partials stay cheap and finals come soon after a pause.
+ * segment so far, so segments are kept short and partials come every half second: the first words show
+ * within a second of speech onset, and the scheduler's pacing skips partials when recognition falls behind.
  */
-const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9 };
+const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9, partialIntervalSamples: 8_000 };
 /**
  * Whisper windows of an opened file encoded and decoded together (see recogniseBatch): larger on a GPU, which has
  * the parallelism to spare; bench:asr's wasm-mt-file against plain is where these sizes are to be tuned.
