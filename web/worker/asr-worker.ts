@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, Recognition, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
 import { transcribeSegments } from '../shared/clip-transcription.ts';
-import { SpeechSegmenter, type FinalSegmentEvent } from '../shared/segmenter.ts';
+import { SpeechSegmenter, type FinalSegmentEvent, type SegmenterEvent } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { recogniseBatch } from './batched-recognition.ts';
@@ -99,10 +99,9 @@ class AsrWorker implements AsrWorkerApi {
     if (this.stream) throw new Error('A recording or file is already being transcribed');
     const segmenter = new SpeechSegmenter(CLIP_SEGMENTATION);
     const segments: FinalSegmentEvent[] = [];
-    for (let offset = 0; offset <= audio.length; offset += CLIP_CHUNK_SAMPLES) {
-      const events = offset < audio.length ? segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES)) : segmenter.end();
-      for (const event of events) if (event.type === 'final') segments.push(event);
-    }
+    const keepFinals = (events: SegmenterEvent[]) => events.forEach((event) => event.type === 'final' && segments.push(event));
+    for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) keepFinals(segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES)));
+    keepFinals(segmenter.end());
     return transcribeSegments(segments, (audios) => recogniseBatch(recogniser, audios, this.language), this.fileBatchSize, onEvent);
   }
 }
