@@ -106,26 +106,22 @@ const deployment = {
   variants: z.partialRecord(z.enum(PRECISIONS), z.object({ files: z.array(modelFile).min(1) })),
 };
 
-const whisperEntry = z.object({
-  id: modelId,
-  task: z.literal('automatic-speech-recognition'),
-  architecture: z.literal('whisper'),
-  description,
-  source: z.discriminatedUnion('type', [hubSource, whisperGeneratedSource]),
-  languages,
-  ...deployment,
-});
+/** A speech model entry; the architectures differ in how a generated one is described. */
+function speechEntry<A extends 'whisper' | 'moonshine', G extends typeof whisperGeneratedSource | typeof moonshineGeneratedSource>(architecture: A, generatedSource: G) {
+  return z.object({
+    id: modelId,
+    task: z.literal('automatic-speech-recognition'),
+    architecture: z.literal(architecture),
+    description,
+    source: z.discriminatedUnion('type', [hubSource, generatedSource]),
+    languages,
+    ...deployment,
+  });
+}
 
+const whisperEntry = speechEntry('whisper', whisperGeneratedSource);
 /** Moonshine encodes the audio there is (no 30 s window), which makes it the cheap model for live speech. */
-const moonshineEntry = z.object({
-  id: modelId,
-  task: z.literal('automatic-speech-recognition'),
-  architecture: z.literal('moonshine'),
-  description,
-  source: z.discriminatedUnion('type', [hubSource, moonshineGeneratedSource]),
-  languages,
-  ...deployment,
-});
+const moonshineEntry = speechEntry('moonshine', moonshineGeneratedSource);
 
 const direction = z.object({ source: languageCode, target: languageCode });
 export type TranslationDirection = z.infer<typeof direction>;
