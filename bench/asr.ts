@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { ModelEntry } from '../contract/manifest-schema.ts';
 import { repoRoot } from '../server/config.ts';
@@ -10,7 +11,7 @@ import { parseBenchOptions, usage, type BenchOptions } from './cli-options.ts';
 import { ConfigSession, type ConfigResult } from './config-session.ts';
 import { isSoftwareAdapter } from '../web/shared/variant-choice.ts';
 import { machineInfo, type MachineInfo } from './machine-info.ts';
-import { markdownReport, markdownTables, ratios, summarise, werTable } from './report.ts';
+import { markdownReport, markdownTables, medianFirstTextAfterOnset, ratios, summarise, werTable } from './report.ts';
 import { readSpeechClips, selectClips, type SpeechClip } from './speech-clips.ts';
 
 /**
@@ -35,11 +36,17 @@ function chooseConfigs(options: BenchOptions, machine: MachineInfo): { configs: 
  * Every configuration loads first and then they take turns on each clip, so that load from the rest
  * of the machine, which comes and goes, falls on all of them alike.
  */
-async function measureModel(url: string, model: ModelEntry, configs: readonly BenchConfig[], clips: readonly SpeechClip[], options: BenchOptions): Promise<ConfigResult[]> {
-  const target = { modelId: model.id, availablePrecisions: presentPrecisions(model), files: variantFiles(model) };
+const targetOf = (model: ModelEntry) => ({ modelId: model.id, availablePrecisions: presentPrecisions(model), files: variantFiles(model) });
+
+async function measureModel(url: string, model: ModelEntry, live: ModelEntry | undefined, configs: readonly BenchConfig[], clips: readonly SpeechClip[], options: BenchOptions): Promise<ConfigResult[]> {
+  const target = targetOf(model);
+  const liveTarget = live && targetOf(live);
   const sessions: ConfigSession[] = [];
   try {
-    for (const config of configs) sessions.push(await ConfigSession.open(url, config, target, options.configTimeoutSeconds));
+    for (const config of configs) {
+      const streamed = config.engine.kind === 'sotto' && config.engine.input === 'stream';
+      sessions.push(await ConfigSession.open(url, config, target, options.configTimeoutSeconds, streamed ? liveTarget : undefined));
+    }
     for (let attempt = 0; attempt < options.repeat; attempt++) {
       for (const clip of clips) {
         const spec = { clip: clip.file, wavBase64: readFileSync(clip.path).toString('base64'), chunkMs: CHUNK_MS, speed: options.speed };
@@ -55,8 +62,14 @@ async function measureModel(url: string, model: ModelEntry, configs: readonly Be
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   if (options.help) return console.log(usage);
+  const busy = loadavg()[0]! > availableParallelism();
+  if (busy && !options.force) {
+    throw new Error(`The 1-minute load average (${loadavg()[0]!.toFixed(2)}) exceeds the ${availableParallelism()} cores: timings would be invalid. Run on a quiet machine, or with --force for results marked invalid.`);
+  }
   const model = readModel(options.model);
   ensureGeneratedModel(model);
+  const live = options.liveModel === null ? undefined : readModel(options.liveModel);
+  if (live) ensureGeneratedModel(live);
   // Random weights transcribe nonsense: word error rate needs the real model, run in addition.
   const real = realWeightsPresent() ? readModel(REAL_WEIGHTS_MODEL) : undefined;
   const models = real && real.id !== model.id ? [model, real] : [model];
@@ -73,7 +86,7 @@ async function main(): Promise<void> {
     const chosen = chooseConfigs(options, machine);
     configNote = chosen.note;
     if (configNote) console.log(configNote);
-    for (const entry of models) results.push(...(await measureModel(server.url, entry, chosen.configs, clips, options)));
+    for (const entry of models) results.push(...(await measureModel(server.url, entry, live, chosen.configs, clips, options)));
   } finally {
     await server.close();
   }
@@ -88,12 +101,18 @@ async function main(): Promise<void> {
   const tables = markdownTables(rows, ratioRows);
   const settingsLine = [
     `Clips ${clips.map((c) => c.file).join(', ')}; streamed configurations get ${CHUNK_MS} ms chunks at ${options.speed}× real time; ${options.repeat} run(s) per clip, medians shown.`,
-    'wasm-1t / wasm-mt / webgpu: the app as a live recording (AsrBridge startStream/pushAudio/endStream → ASR worker: segmenter, scheduler, partials). wasm-mt-file: the app as an opened file (AsrBridge.transcribeClip); wasm-mt-file-detect: the same with the spoken language detected per segment. plain: a transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
+    ...(busy ? [`INVALID: the 1-minute load average was above the core count (--force).`] : []),
+    `wasm-1t / wasm-mt / webgpu: the app as a live recording (AsrBridge startStream/pushAudio/endStream → ASR worker: segmenter, scheduler, partials${live ? `, live model ${live.id}` : ''}).`,
+    'wasm-mt-file: the app as an opened file (AsrBridge.transcribeClip); wasm-mt-file-detect: the same with the spoken language detected per segment. plain: a transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
     ...(configNote ? [configNote] : []),
   ].join(' ');
 
   mkdirSync(resultsDir, { recursive: true });
   const json = {
+    valid: !busy,
+    loadAverage: loadavg()[0],
+    /** The median over clips of the default live configuration (wasm-mt) of the first model. */
+    firstTextAfterSpeechOnsetS: medianFirstTextAfterOnset(rows, model.id, 'wasm-mt'),
     machine,
     settings: {
       chunkMs: CHUNK_MS,
@@ -102,6 +121,7 @@ async function main(): Promise<void> {
       configTimeoutSeconds: options.configTimeoutSeconds,
       clips: clips.map((c) => c.file),
       models: models.map((m) => m.id),
+      liveModel: live?.id ?? null,
       configs: [...new Set(results.map((r) => r.config))],
       note: configNote ?? null,
     },

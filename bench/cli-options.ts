@@ -6,6 +6,9 @@ export const usage = `Usage: npm run bench:asr -- [options]
   --clips LIST    WAV files listed in ../shared/data/speech/transcripts.tsv, or "all"
                   (default: jfk.wav,osr-harvard-list.wav)
   --model ID      ASR model from models/manifest.json (default: sotto/whisper-base-random)
+  --live-model ID the app's live model for the streamed configurations, or "none" for the ASR model alone
+                  (default: sotto/moonshine-base-random)
+  --force         run even when the 1-minute load average exceeds the core count (results marked invalid)
   --repeat N      transcriptions per clip and configuration; the tables show medians (default: 1)
   --speed X       streaming pace as a multiple of real time (default: 1, as a microphone delivers)
   --config-timeout S
@@ -16,6 +19,9 @@ export interface BenchOptions {
   configs: string[] | undefined;
   clips: string[];
   model: string;
+  /** Null: streams use `model` too. */
+  liveModel: string | null;
+  force: boolean;
   repeat: number;
   speed: number;
   configTimeoutSeconds: number;
@@ -39,6 +45,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
       configs: { type: 'string' },
       clips: { type: 'string', default: 'jfk.wav,osr-harvard-list.wav' },
       model: { type: 'string', default: 'sotto/whisper-base-random' },
+      'live-model': { type: 'string', default: 'sotto/moonshine-base-random' },
+      force: { type: 'boolean', default: false },
       repeat: { type: 'string', default: '1' },
       speed: { type: 'string', default: '1' },
       'config-timeout': { type: 'string', default: '1800' },
@@ -49,6 +57,8 @@ export function parseBenchOptions(argv: string[]): BenchOptions {
     configs: values.configs === undefined ? undefined : list(values.configs),
     clips: list(values.clips),
     model: values.model,
+    liveModel: values['live-model'] === 'none' ? null : values['live-model'],
+    force: values.force,
     repeat: positive('repeat', values.repeat, true),
     speed: positive('speed', values.speed, false),
     configTimeoutSeconds: positive('config-timeout', values['config-timeout'], false),

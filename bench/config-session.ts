@@ -39,14 +39,15 @@ export class ConfigSession {
     this.result = { model, config: config.id, label: config.label, clips: [] };
   }
 
-  static async open(url: string, config: BenchConfig, model: ModelTarget, budgetSeconds: number): Promise<ConfigSession> {
+  /** `live`: the app's live model, for a streamed configuration. */
+  static async open(url: string, config: BenchConfig, model: ModelTarget, budgetSeconds: number, live?: ModelTarget): Promise<ConfigSession> {
     const bench = await openBenchPage(url, config.webgpu);
     const session = new ConfigSession(config, bench, await ResourceSampler.attach(bench.browser, bench.page), budgetSeconds * 1000, model.modelId);
     await session.guarded(async () => {
-      const { value, resources } = await session.measured(() => bench.call('load', { ...model, engine: config.engine }));
+      const { value, resources } = await session.measured(() => bench.call('load', { ...model, engine: config.engine, ...(live ? { live } : {}) }));
       session.result.load = { ...value, resources };
       const fallback = value.fallbackReason ? ` — ${value.fallbackReason}` : '';
-      session.log(`loaded ${model.modelId}: ${value.backend} ${value.precision}, ${value.threads} thread(s), ${value.loadSeconds.toFixed(2)} s${fallback}`);
+      session.log(`loaded ${model.modelId}${live ? ` (live: ${live.modelId})` : ''}: ${value.backend} ${value.precision}, ${value.threads} thread(s), ${value.loadSeconds.toFixed(2)} s${fallback}`);
     });
     return session;
   }

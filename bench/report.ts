@@ -16,6 +16,11 @@ export interface SummaryRow {
   /** The first partial, or the first final where no partials come (the plain pipeline: its complete result). */
   firstTextSeconds: number | null;
   afterAudioSeconds: number | null;
+  /** From the first voiced frame (the app's segmenter) to the first text. */
+  firstTextAfterOnsetSeconds: number | null;
+  /** Word emission latency (each word's audio end → its first appearance): median and 90th percentile over the words. */
+  wordEmissionMedianSeconds: number | null;
+  wordEmissionP90Seconds: number | null;
   wallSeconds: number | null;
   /** CPU time of the browser's renderer and GPU processes ÷ audio length. */
   cpuPerAudioSecond: number | null;
@@ -44,6 +49,7 @@ const RATIOS = [
   { name: 'RTF: ours, opened file / plain pipeline', numerator: 'wasm-mt-file', denominator: 'plain', metric: 'rtf' },
   { name: 'CPU time: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'cpuPerAudioSecond' },
   { name: 'CPU time: ours, opened file / plain pipeline', numerator: 'wasm-mt-file', denominator: 'plain', metric: 'cpuPerAudioSecond' },
+  { name: 'first text after speech onset: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'firstTextAfterOnsetSeconds' },
   { name: 'first text: ours, live stream / plain pipeline', numerator: 'wasm-mt', denominator: 'plain', metric: 'firstTextSeconds' },
   { name: 'RTF: opened file, language detected / given', numerator: 'wasm-mt-file-detect', denominator: 'wasm-mt-file', metric: 'rtf' },
 ] as const;
@@ -53,6 +59,18 @@ function median(values: readonly (number | null)[]): number | null {
   if (present.length === 0) return null;
   const middle = Math.floor(present.length / 2);
   return present.length % 2 ? present[middle]! : (present[middle - 1]! + present[middle]!) / 2;
+}
+
+/** The nearest-rank quantile; null for no values. */
+function quantile(values: readonly number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** The median over clips of one configuration's first text after speech onset. */
+export function medianFirstTextAfterOnset(rows: readonly SummaryRow[], model: string, config: string): number | null {
+  return median(rows.filter((r) => r.model === model && r.config === config && !r.error).map((r) => r.firstTextAfterOnsetSeconds));
 }
 
 const over = (runs: readonly ClipRun[], metric: (run: ClipRun) => number | null) => median(runs.map(metric));
@@ -85,13 +103,16 @@ export function summarise(results: readonly ConfigResult[], wer: WerTable): Summ
       rtfWithPartials: over(runs, (r) => r.computeSeconds / r.audioSeconds),
       firstTextSeconds: over(runs, (r) => r.firstPartialSeconds ?? r.firstFinalSeconds),
       afterAudioSeconds: over(runs, (r) => r.afterAudioSeconds),
+      firstTextAfterOnsetSeconds: over(runs, (r) => r.firstTextAfterOnsetSeconds),
+      wordEmissionMedianSeconds: over(runs, (r) => quantile(r.wordEmissionSeconds, 0.5)),
+      wordEmissionP90Seconds: over(runs, (r) => quantile(r.wordEmissionSeconds, 0.9)),
       wallSeconds: over(runs, (r) => r.wallSeconds),
       cpuPerAudioSecond: over(runs, (r) => r.resources.cpuSeconds / r.audioSeconds),
       jsHeapMB: over(runs, (r) => r.resources.jsHeapMB),
       rssMB: over(runs, (r) => r.resources.rssMB),
       ...(clipWer?.[clip] === undefined ? {} : { wer: clipWer[clip] }),
     }));
-    const empty = { audioSeconds: null, rtf: null, rtfWithPartials: null, firstTextSeconds: null, afterAudioSeconds: null, wallSeconds: null, cpuPerAudioSecond: null, jsHeapMB: null, rssMB: null };
+    const empty = { audioSeconds: null, rtf: null, rtfWithPartials: null, firstTextSeconds: null, afterAudioSeconds: null, firstTextAfterOnsetSeconds: null, wordEmissionMedianSeconds: null, wordEmissionP90Seconds: null, wallSeconds: null, cpuPerAudioSecond: null, jsHeapMB: null, rssMB: null };
     return result.error ? [...rows, { ...base, ...empty, clip: '—', error: result.error }] : rows;
   });
 }
@@ -124,11 +145,11 @@ export function markdownTables(rows: readonly SummaryRow[], ratioRows: readonly 
     .map((model) => {
       const own = rows.filter((r) => r.model === model);
       const withWer = own.some((r) => r.wer !== undefined);
-      const header = ['Config', 'Ran as', 'Clip', 'Audio s', 'RTF', 'RTF incl. partials', 'First text s', 'Done after audio end s', 'Wall s', 'CPU s per audio s', 'Load s', 'Peak JS heap MB', 'Peak RSS MB', ...(withWer ? ['WER'] : [])];
+      const header = ['Config', 'Ran as', 'Clip', 'Audio s', 'RTF', 'RTF incl. partials', 'First text s', 'First text after speech onset s', 'Word emission s (median / p90)', 'Done after audio end s', 'Wall s', 'CPU s per audio s', 'Load s', 'Peak JS heap MB', 'Peak RSS MB', ...(withWer ? ['WER'] : [])];
       const body = own.map((r) =>
         r.error
           ? [r.config, r.setup, r.clip, `failed: ${r.error.split('\n')[0]!.replace(/\|/g, '\\|')}`, ...header.slice(4).map(() => '')]
-          : [r.config, r.setup, r.clip, cell(r.audioSeconds, 1), cell(r.rtf), cell(r.rtfWithPartials), cell(r.firstTextSeconds), cell(r.afterAudioSeconds), cell(r.wallSeconds), cell(r.cpuPerAudioSecond), cell(r.loadSeconds), cell(r.jsHeapMB, 0), cell(r.rssMB, 0), ...(withWer ? [cell(r.wer)] : [])],
+          : [r.config, r.setup, r.clip, cell(r.audioSeconds, 1), cell(r.rtf), cell(r.rtfWithPartials), cell(r.firstTextSeconds), cell(r.firstTextAfterOnsetSeconds), `${cell(r.wordEmissionMedianSeconds)} / ${cell(r.wordEmissionP90Seconds)}`, cell(r.afterAudioSeconds), cell(r.wallSeconds), cell(r.cpuPerAudioSecond), cell(r.loadSeconds), cell(r.jsHeapMB, 0), cell(r.rssMB, 0), ...(withWer ? [cell(r.wer)] : [])],
       );
       const ownRatios = ratioRows.filter((r) => r.model === model && Object.values(r.values).some((v) => v !== null));
       const clips = Object.keys(ownRatios[0]?.values ?? {});
@@ -152,6 +173,7 @@ ${tables}
 
 - **RTF**: recognition time of the final segments ÷ audio length (what transcribing costs; the plain pipeline: its one call ÷ audio length). **RTF incl. partials**: all recognition work, partials too.
 - **First text**: from the first audio chunk to the first partial transcript; where there are no partials (opened file, plain pipeline), to the first final text, which for the plain pipeline is its complete result. **Done after audio end**: from the last chunk to the complete transcript.
+- **First text after speech onset**: from the first voiced frame (the app's segmenter, at the feeding pace; an opened file and the plain pipeline have all their audio at once, so from handing it over) to the first non-empty text. **Word emission**: per word of the final transcript, from the end of its audio (word k of n taken to end k/n through its segment: no word timings) to the first text of its segment with that many words; median and 90th percentile over the words.
 - **Wall**: from the first chunk (a whole clip: from handing it over) to the complete transcript; a live stream includes the time the audio takes to arrive. **Load**: page side, worker start to ready, including a warm-up recognition of 1 s of silence (both engines).
 - **CPU s per audio s**: CPU time of Chromium's renderer and GPU processes during the run (CDP SystemInfo) ÷ audio length: the work done, which other load on the machine barely changes, unlike RTF.
 - **Peak JS heap**: page + worker (CDP Runtime.getHeapUsage, sampled every 500 ms). **Peak RSS**: the page's renderer process (WASM memory included) + the GPU process.

@@ -74,6 +74,7 @@ describe('parseManifest', () => {
     expect(manifest.defaults).toEqual({ asr: 'sotto/whisper-tiny-random', translation: { server: 'sotto/nllb-tiny-random', device: 'sotto/opus-mt-en-de-tiny-random' } });
     expect(manifest.models.map((m) => m.id)).toEqual([
       'onnx-community/whisper-base', 'sotto/whisper-tiny-random', 'sotto/whisper-base-random',
+      'onnx-community/moonshine-base-ONNX', 'sotto/moonshine-tiny-random', 'sotto/moonshine-base-random',
       'Xenova/opus-mt-en-de', 'sotto/opus-mt-en-de-tiny-random', 'sotto/opus-mt-en-de-random',
       'Xenova/nllb-200-distilled-600M', 'sotto/nllb-tiny-random', 'sotto/nllb-200-distilled-600M-random',
     ]);

@@ -6,7 +6,7 @@ export const PRECISIONS = ['fp32', 'fp16', 'q8', 'q4'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 export const TASKS = ['automatic-speech-recognition', 'translation'] as const;
 export type ModelTask = (typeof TASKS)[number];
-export const ARCHITECTURES = ['whisper', 'marian', 'm2m100'] as const;
+export const ARCHITECTURES = ['whisper', 'moonshine', 'marian', 'm2m100'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
 
 const modelId = z.string().regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/, 'must look like "owner/name"');
@@ -34,6 +34,16 @@ const whisperDimensions = z.object({
   numMelBins: count,
   maxSourcePositions: count,
   maxTargetPositions: count,
+});
+
+/** Moonshine, named after its config.json keys (the encoder and the decoder share the width and head count). */
+const moonshineDimensions = z.object({
+  hiddenSize: count,
+  encoderLayers: count,
+  decoderLayers: count,
+  heads: count,
+  intermediateSize: count,
+  maxPositions: count,
 });
 
 /** Encoder-decoder text models (Marian, M2M100/NLLB), named after their config.json keys. */
@@ -75,6 +85,13 @@ const translationGeneratedSource = z.object({
   maxGeneratedTokens: count,
   dimensions: seq2seqDimensions,
 });
+const moonshineGeneratedSource = z.object({
+  ...generated,
+  /** The random decoder emits ceil(this × the encoder's frames) text tokens (about 40 frames per second of audio) before end-of-sentence. */
+  textTokensPerFrame: z.number().positive().max(1),
+  dimensions: moonshineDimensions,
+});
+export type MoonshineGeneratedSource = z.infer<typeof moonshineGeneratedSource>;
 export type WhisperGeneratedSource = z.infer<typeof whisperGeneratedSource>;
 export type TranslationGeneratedSource = z.infer<typeof translationGeneratedSource>;
 /** A generated Whisper model's source: the name predates generated translation models. */
@@ -89,15 +106,22 @@ const deployment = {
   variants: z.partialRecord(z.enum(PRECISIONS), z.object({ files: z.array(modelFile).min(1) })),
 };
 
-const whisperEntry = z.object({
-  id: modelId,
-  task: z.literal('automatic-speech-recognition'),
-  architecture: z.literal('whisper'),
-  description,
-  source: z.discriminatedUnion('type', [hubSource, whisperGeneratedSource]),
-  languages,
-  ...deployment,
-});
+/** A speech model entry; the architectures differ in how a generated one is described. */
+function speechEntry<A extends 'whisper' | 'moonshine', G extends typeof whisperGeneratedSource | typeof moonshineGeneratedSource>(architecture: A, generatedSource: G) {
+  return z.object({
+    id: modelId,
+    task: z.literal('automatic-speech-recognition'),
+    architecture: z.literal(architecture),
+    description,
+    source: z.discriminatedUnion('type', [hubSource, generatedSource]),
+    languages,
+    ...deployment,
+  });
+}
+
+const whisperEntry = speechEntry('whisper', whisperGeneratedSource);
+/** Moonshine encodes the audio there is (no 30 s window), which makes it the cheap model for live speech. */
+const moonshineEntry = speechEntry('moonshine', moonshineGeneratedSource);
 
 const direction = z.object({ source: languageCode, target: languageCode });
 export type TranslationDirection = z.infer<typeof direction>;
@@ -135,7 +159,7 @@ const translationEntry = z
   });
 
 const modelEntry = z
-  .discriminatedUnion('architecture', [whisperEntry, translationEntry])
+  .discriminatedUnion('architecture', [whisperEntry, moonshineEntry, translationEntry])
   .refine((model) => Object.keys(model.variants).length > 0, { message: 'needs at least one variant', path: ['variants'] });
 export type ModelEntry = z.infer<typeof modelEntry>;
 export type TranslationModelEntry = Extract<ModelEntry, { task: 'translation' }>;

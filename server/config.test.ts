@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       distDir: path.join(repoRoot, 'dist'),
       modelsDir: path.join(repoRoot, 'models'),
       asrModel: 'sotto/whisper-tiny-random',
+      liveAsrModel: 'sotto/moonshine-tiny-random',
       security: { auth: 'off', keys: [], corsOrigins: [], anonRatePerMinute: 600, anonCharsPerMinute: 30_000, trustedProxyHops: 0 },
     });
     expect(loadConfig({}).distDir).toBe(defaults.distDir);
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
       SOTTO_DIST_DIR: '/srv/sotto/dist',
       SOTTO_MODELS_DIR: 'some/models',
       SOTTO_ASR_MODEL: 'onnx-community/whisper-base',
+      SOTTO_LIVE_ASR_MODEL: 'none',
     });
     expect(config).toEqual({
       port: 18080,
@@ -29,6 +31,7 @@ describe('loadConfig', () => {
       distDir: path.resolve('/srv/sotto/dist'),
       modelsDir: path.resolve('some/models'),
       asrModel: 'onnx-community/whisper-base',
+      liveAsrModel: null,
       security: expect.objectContaining({ auth: 'off' }),
     });
   });

@@ -17,6 +17,7 @@ export const defaults = {
   distDir: path.join(repoRoot, 'dist'),
   modelsDir: path.join(repoRoot, 'models'),
   asrModel: 'sotto/whisper-tiny-random',
+  liveAsrModel: 'sotto/moonshine-tiny-random',
 } as const;
 
 export const serverSettings = {
@@ -36,6 +37,12 @@ export const serverSettings = {
     default: defaults.asrModel,
     schema: modelId,
     doc: 'the speech model the app loads (an id from `models/manifest.json`)',
+  }),
+  liveAsrModel: setting({
+    env: 'SOTTO_LIVE_ASR_MODEL',
+    default: defaults.liveAsrModel,
+    schema: z.union([z.literal('none').transform(() => null), modelId]),
+    doc: 'the speech model for recordings, in languages it knows: partials on the audio there is, no 30 s window (`none`: recordings use `SOTTO_ASR_MODEL` too)',
   }),
   distDir: setting({ env: 'SOTTO_DIST_DIR', default: defaults.distDir, shownDefault: '`dist/`', schema: directory, doc: 'the built web app' }),
   modelsDir: setting({ env: 'SOTTO_MODELS_DIR', default: defaults.modelsDir, shownDefault: '`models/`', schema: directory, doc: 'the manifest and model folders' }),

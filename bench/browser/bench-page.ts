@@ -2,7 +2,9 @@ import * as Comlink from 'comlink';
 import { AsrBridge } from '../../web/client/asr-bridge.ts';
 import { decodeAudioFile } from '../../web/client/audio/decode-file.ts';
 import type { StreamSummary, TranscriptEvent } from '../../web/shared/asr-protocol.ts';
+import { SpeechSegmenter } from '../../web/shared/segmenter.ts';
 import { TranscriptBuilder } from '../../web/shared/transcript-stitch.ts';
+import { firstTextAfterOnset, wordEmissionLatencies, type ShownText } from './emission-latency.ts';
 import {
   BENCH_GLOBAL, type AdapterInfo, type BenchPageApi, type Engine, type LoadResult, type LoadSpec, type PlainPipelineApi, type RunResult, type RunSpec,
 } from './bench-protocol.ts';
@@ -40,8 +42,11 @@ class EventTally {
   private firstPartial: number | null = null;
   private firstFinal: number | null = null;
   private readonly transcript = new TranscriptBuilder();
+  private readonly shown: ShownText[] = [];
 
   readonly onEvent = (event: TranscriptEvent): void => {
+    const { type, segmentId, text, startSeconds, endSeconds } = event;
+    this.shown.push({ atSeconds: secondsSince(this.started), type, segmentId, text, startSeconds, endSeconds });
     if (event.type === 'partial') {
       this.partials += 1;
       this.firstPartial ??= secondsSince(this.started);
@@ -60,8 +65,10 @@ class EventTally {
     return this.started;
   }
 
-  /** `fed`: when the last audio went in. */
-  result(audioSamples: number, summary: StreamSummary, fed: number): RunResult {
+  /** `fed`: when the last audio went in; `speed`: the pace it went in at (a whole clip: all at once, infinitely fast). */
+  result(audio: Float32Array, summary: StreamSummary, fed: number, speed: number): RunResult {
+    const audioSamples = audio.length;
+    const onset = speechOnsetSeconds(audio);
     return {
       audioSeconds: audioSamples / SAMPLE_RATE,
       wallSeconds: secondsSince(this.started),
@@ -73,8 +80,18 @@ class EventTally {
       partials: this.partials,
       finals: this.finals,
       text: this.transcript.text(),
+      speechOnsetSeconds: onset,
+      firstTextAfterOnsetSeconds: onset === null ? null : firstTextAfterOnset(this.shown, onset, speed),
+      wordEmissionSeconds: wordEmissionLatencies(this.shown, speed),
     };
   }
+}
+
+/** The first voiced frame as the app's segmenter finds it. */
+function speechOnsetSeconds(audio: Float32Array): number | null {
+  const segmenter = new SpeechSegmenter();
+  segmenter.push(audio);
+  return segmenter.firstSpeechSample === undefined ? null : segmenter.firstSpeechSample / SAMPLE_RATE;
 }
 
 /** Feeds the clip to the app's streaming path in microphone-sized chunks, paced like a live recording. */
@@ -90,15 +107,15 @@ async function streamClip(bridge: AsrBridge, audio: Float32Array, spec: RunSpec)
     bridge.pushAudio(audio.slice(offset, offset + chunkSamples));
   }
   const fed = performance.now();
-  return tally.result(audio.length, await bridge.endStream(), fed);
+  return tally.result(audio, await bridge.endStream(), fed, spec.speed);
 }
 
 /** The app's opened-file path: the whole clip at once. */
 async function fileClip(bridge: AsrBridge, audio: Float32Array): Promise<RunResult> {
   const tally = new EventTally();
-  const samples = audio.length; // read before transcribeClip transfers (detaches) the buffer
+  const kept = audio.slice(); // transcribeClip transfers (detaches) the buffer
   const fed = tally.start();
-  return tally.result(samples, await bridge.transcribeClip(audio, tally.onEvent), fed);
+  return tally.result(kept, await bridge.transcribeClip(audio, tally.onEvent), fed, Number.POSITIVE_INFINITY);
 }
 
 async function loadSotto(spec: LoadSpec, engine: Extract<Engine, { kind: 'sotto' }>): Promise<LoadResult> {
@@ -112,6 +129,7 @@ async function loadSotto(spec: LoadSpec, engine: Extract<Engine, { kind: 'sotto'
       files: spec.files,
       language: engine.language ?? 'en',
       ...(engine.threads === undefined ? {} : { threads: engine.threads }),
+      ...(spec.live ? { live: spec.live } : {}),
     },
     () => {},
   );
@@ -128,10 +146,12 @@ async function loadPlainPipeline(spec: LoadSpec): Promise<LoadResult> {
   const { precision, threads } = await api.load(spec.modelId);
   const loadSeconds = secondsSince(started);
   recogniser = async (audio) => {
+    const kept = audio.slice();
     const audioSeconds = audio.length / SAMPLE_RATE;
     const runStarted = performance.now();
     const { text, computeSeconds } = await api.transcribe(Comlink.transfer(audio, [audio.buffer]));
     const wallSeconds = secondsSince(runStarted);
+    const onset = speechOnsetSeconds(kept);
     // The whole clip is there from the start and nothing shows before the complete result.
     return {
       audioSeconds,
@@ -144,6 +164,10 @@ async function loadPlainPipeline(spec: LoadSpec): Promise<LoadResult> {
       partials: 0,
       finals: 1,
       text,
+      speechOnsetSeconds: onset,
+      // All the audio is there from the start: the text appears when the whole clip is done.
+      firstTextAfterOnsetSeconds: onset === null ? null : wallSeconds,
+      wordEmissionSeconds: [],
     };
   };
   return { backend: 'wasm', precision, threads, loadSeconds };

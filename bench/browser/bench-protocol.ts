@@ -14,6 +14,8 @@ export type ModelTarget = Pick<LoadRequest, 'modelId' | 'availablePrecisions' | 
 
 export interface LoadSpec extends ModelTarget {
   engine: Engine;
+  /** The app's live model for a streamed configuration (LoadRequest.live). */
+  live?: ModelTarget;
 }
 
 export interface LoadResult {
@@ -51,6 +53,12 @@ export interface RunResult {
   partials: number;
   finals: number;
   text: string;
+  /** The first voiced frame (the app's segmenter), in seconds of audio; null where it finds none. */
+  speechOnsetSeconds: number | null;
+  /** From the speech onset (at the feeding pace) to the first text on screen. */
+  firstTextAfterOnsetSeconds: number | null;
+  /** Per word of the final transcript: from the end of its audio to its first appearance (see wordEmissionLatencies). */
+  wordEmissionSeconds: number[];
 }
 
 export interface AdapterInfo {

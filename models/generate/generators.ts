@@ -1,6 +1,7 @@
 import type { ModelEntry, Precision } from '../../contract/manifest-schema.ts';
 import { translationDirections } from '../../contract/manifest-schema.ts';
 import type { GeneratedFile } from './generated-file.ts';
+import { moonshineGenerator } from './moonshine-model.ts';
 import { marianModel } from './marian-model.ts';
 import { nllbModel } from './nllb-model.ts';
 import { seq2seqVariantFiles } from './seq2seq-graphs.ts';
@@ -29,6 +30,7 @@ export function generatorFor(model: ModelEntry): ModelGenerator {
     const shared = whisperSharedFiles(source);
     return { files: shared.files, variantFiles: (precision) => whisperVariantFiles(source, precision, shared) };
   }
+  if (model.architecture === 'moonshine') return moonshineGenerator(generatedSource(model));
   if (model.architecture === 'm2m100') return translationGenerator(nllbModel(generatedSource(model)));
   const directions = translationDirections(model);
   if (directions.length !== 1) throw new Error(`${model.id}: a generated Marian model translates exactly one direction, not ${directions.length}`);

@@ -36,17 +36,18 @@ function overrides(search: string): Pick<LoadRequest, 'backend' | 'threads'> {
 interface Setup {
   manifest: Manifest;
   asrModel: ModelEntry;
+  liveAsrModel: ModelEntry | undefined;
 }
 
 async function fetchSetup(): Promise<Setup> {
   const api = hc<ApiType>('/');
   const configResponse = await api.api.config.$get();
   if (!configResponse.ok) throw new Error(`The server did not give its configuration (HTTP ${configResponse.status})`);
-  const { asrModel } = await configResponse.json();
+  const { asrModel, liveAsrModel } = await configResponse.json();
   const manifestResponse = await fetch('/models/manifest.json');
   if (!manifestResponse.ok) throw new Error(`The model list is missing (HTTP ${manifestResponse.status})`);
   const manifest = parseManifest(await manifestResponse.json());
-  return { manifest, asrModel: findModel(manifest, asrModel) };
+  return { manifest, asrModel: findModel(manifest, asrModel), liveAsrModel: liveAsrModel === null ? undefined : findModel(manifest, liveAsrModel) };
 }
 
 const sameSettings = (a: SessionSettings, b: SessionSettings) => a.sourceLanguage === b.sourceLanguage && a.targetLanguage === b.targetLanguage && a.mode === b.mode;
@@ -75,7 +76,7 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
     view.showError(readableError(error));
     return;
   }
-  const { manifest, asrModel } = setup;
+  const { manifest, asrModel, liveAsrModel } = setup;
   const models = new DeviceModelsPanel(root, usedModels(manifest, asrModel));
   void models.refresh();
   const store = await storeOpening;
@@ -96,6 +97,7 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
       : { language: settings.sourceLanguage };
   const recorder = new RecordingController({
     asrModel,
+    ...(liveAsrModel ? { liveAsrModel } : {}),
     overrides: overrides(root.location.search),
     bridge,
     session: controller,

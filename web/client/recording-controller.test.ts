@@ -9,6 +9,7 @@ import type { MicrophoneOptions } from './audio/microphone.ts';
 import { RecordingController, type RecordingControllerOptions, type RecordingView } from './recording-controller.ts';
 
 const asrModel = findModel(parseManifest(manifestJson), 'sotto/whisper-tiny-random');
+const liveAsrModel = findModel(parseManifest(manifestJson), 'sotto/moonshine-tiny-random');
 const loaded: LoadedModel = { modelId: asrModel.id, backend: 'wasm', precision: 'q8', threads: 2, loadSeconds: 1 };
 const device = { webgpu: false, hardwareConcurrency: 2, batterySaver: false, online: true };
 
@@ -98,6 +99,15 @@ describe('RecordingController', () => {
     expect(recorder.activity).toBe('idle');
     expect(recorder.needsReload({ language: 'en' })).toBe(false);
     expect(recorder.needsReload({ language: 'de' })).toBe(true);
+  });
+
+  it('adds the live model to the load for a language it knows, never for detection or other languages', async () => {
+    const { recorder, requests } = setup({ liveAsrModel });
+    await recorder.load({ language: 'en' });
+    expect(requests[0]?.live).toMatchObject({ modelId: liveAsrModel.id, availablePrecisions: ['fp32', 'fp16', 'q8', 'q4'] });
+    await recorder.load({ language: 'de' });
+    await recorder.load({ language: 'auto', detectionCandidates: ['en', 'de'] });
+    expect(requests.slice(1).map((request) => request.live)).toEqual([undefined, undefined]);
   });
 
   it('says why the model could not be loaded', async () => {

@@ -43,6 +43,8 @@ export interface RecordingSession {
 
 export interface RecordingControllerOptions {
   asrModel: ModelEntry;
+  /** The model for recordings (the manifest's defaults.liveAsr), used where it knows the spoken language. */
+  liveAsrModel?: ModelEntry;
   /** Backend and thread overrides for every load (the page's `?backend=` and `?threads=`). */
   overrides: Pick<LoadRequest, 'backend' | 'threads'>;
   bridge: Pick<AsrBridge, 'load' | 'terminate' | 'startStream' | 'pushAudio' | 'endStream' | 'transcribeClip'>;
@@ -58,6 +60,12 @@ export function readableError(error: unknown): string {
   if (error instanceof AudioInputError) return error.message;
   const message = error instanceof Error ? error.message : String(error);
   return `Something went wrong: ${message}`;
+}
+
+/** The live model takes part only for a language it knows: it cannot detect one, and Moonshine knows English alone. */
+function liveModelFor(model: ModelEntry | undefined, { language }: RecognitionRequest): Pick<LoadRequest, 'live'> {
+  if (!model || language === undefined || !model.languages.includes(language)) return {};
+  return { live: { modelId: model.id, availablePrecisions: PRECISIONS.filter((precision) => model.variants[precision]), files: variantFiles(model) } };
 }
 
 const toSample = (seconds: number) => Math.round(seconds * SAMPLE_RATE);
@@ -103,6 +111,7 @@ export class RecordingController {
         availablePrecisions: PRECISIONS.filter((precision) => asrModel.variants[precision]),
         files: variantFiles(asrModel),
         ...recognition,
+        ...liveModelFor(this.options.liveAsrModel, recognition),
       };
       const loaded = await bridge.load(request, (progress) => view.showLoadProgress(progress));
       const modelBytes = downloadBytes(asrModel, loaded.precision) ?? 0;

@@ -20,7 +20,11 @@ export interface LoadRequest {
   detectionCandidates?: string[];
   /** WASM threads; defaults to what the machine offers. */
   threads?: number;
+  /** A second model for live speech (partials and finals while recording), e.g. Moonshine, which encodes only the audio there is. */
+  live?: LiveModelRequest;
 }
+
+export type LiveModelRequest = Pick<LoadRequest, 'modelId' | 'availablePrecisions' | 'files'>;
 
 export interface LoadProgress {
   file: string;
@@ -37,12 +41,16 @@ export interface LoadedModel {
   loadSeconds: number;
   /** Why the backend differs from the one asked for, e.g. a WebGPU failure. */
   fallbackReason?: string;
+  /** The model that recognises live speech, when it is not modelId. */
+  liveModelId?: string;
 }
 
 export interface TranscriptEvent {
   type: 'partial' | 'final';
   segmentId: number;
   text: string;
+  /** Of a partial: the words at its start that two consecutive partials agreed on, which later partials keep. */
+  committedText?: string;
   startSeconds: number;
   endSeconds: number;
   /** Seconds of the segment's start that repeat the previous segment (after a forced cut). */

@@ -89,6 +89,15 @@ describe('SpeechSegmenter', () => {
     }
   });
 
+  it('records where the first voiced frame starts (speech onset)', () => {
+    const { signal, ranges } = synthesize([{ kind: 'pause', seconds: 1 }, { kind: 'speech', seconds: 1 }, { kind: 'pause', seconds: 1 }]);
+    const segmenter = new SpeechSegmenter();
+    segmenter.push(signal.subarray(0, RATE / 2));
+    expect(segmenter.firstSpeechSample).toBeUndefined();
+    segmenter.push(signal.subarray(RATE / 2));
+    expect(Math.abs(segmenter.firstSpeechSample! - ranges[1]![0])).toBeLessThanOrEqual(FRAME);
+  });
+
   it('keeps an utterance together across pauses shorter than minSilenceMs', () => {
     const { signal } = synthesize([
       { kind: 'pause', seconds: 0.5 },

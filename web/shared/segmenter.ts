@@ -83,6 +83,8 @@ export class SpeechSegmenter {
   private segment: OpenSegment | undefined;
   private nextSegmentId = 0;
   private ended = false;
+  /** Where the first voiced frame starts (speech onset), once there is one. */
+  firstSpeechSample: number | undefined;
 
   constructor(options: SegmenterOptions = {}) {
     this.partialInterval = options.partialIntervalSamples ?? SEGMENTER_SAMPLE_RATE;
@@ -144,6 +146,7 @@ export class SpeechSegmenter {
     this.frames.push({ start, rms, speech });
 
     if (speech) {
+      this.firstSpeechSample ??= start;
       this.silenceRun = 0;
       this.lastSpeechEnd = end;
     } else {

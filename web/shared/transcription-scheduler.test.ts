@@ -173,4 +173,15 @@ describe('TranscriptionScheduler', () => {
     await fresh.idle();
     expect(events).toHaveLength(1);
   });
+
+  it('marks the words consecutive partials of a segment agree on as committed, afresh for each segment', async () => {
+    const hypotheses = ['ask not', 'ask not what', 'ask not what your', 'and so'];
+    const events: TranscriptEvent[] = [];
+    const scheduler = new TranscriptionScheduler(async () => ({ text: hypotheses.shift()! }), (e) => void events.push(e), undefined, { partialShare: 1 });
+    for (const [segmentId, marker] of [[0, 1], [0, 2], [0, 3], [1, 4]] as const) {
+      scheduler.handle(partial(segmentId, marker));
+      await scheduler.idle();
+    }
+    expect(events.map((e) => e.committedText)).toEqual(['', 'ask not', 'ask not what', '']);
+  });
 });

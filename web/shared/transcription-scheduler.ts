@@ -1,4 +1,5 @@
 import type { Recognition, StreamSummary, TranscriptEvent } from './asr-protocol.ts';
+import { LocalAgreement } from './local-agreement.ts';
 import type { FinalSegmentEvent, PartialSegmentEvent, SegmenterEvent } from './segmenter.ts';
 
 export type Recognise = (audio: Float32Array) => Promise<Recognition>;
@@ -38,6 +39,8 @@ export class TranscriptionScheduler {
   private partialsPausedUntil = 0;
   private cancelWake: (() => void) | undefined;
   private readonly options: Required<SchedulerOptions>;
+  /** The open segment's partial hypotheses so far (see LocalAgreement). */
+  private agreement: { segmentId: number; words: LocalAgreement } | undefined;
 
   constructor(
     private readonly recognise: Recognise,
@@ -125,6 +128,7 @@ export class TranscriptionScheduler {
       this.summary.audioSeconds += (event.audio.length - event.overlapSamples) / SAMPLE_RATE;
     }
     this.summary.computeSeconds += computeSeconds;
+    const committedText = event.type === 'partial' ? this.agree(event.segmentId, text) : undefined;
     await this.emit({
       type: event.type,
       segmentId: event.segmentId,
@@ -133,7 +137,13 @@ export class TranscriptionScheduler {
       endSeconds: endSample / SAMPLE_RATE,
       overlapSeconds: event.overlapSamples / SAMPLE_RATE,
       realTimeFactor: audioSeconds > 0 ? computeSeconds / audioSeconds : 0,
+      ...(committedText === undefined ? {} : { committedText }),
       ...(detectedLanguage ? { detectedLanguage } : {}),
     });
+  }
+
+  private agree(segmentId: number, text: string): string {
+    if (this.agreement?.segmentId !== segmentId) this.agreement = { segmentId, words: new LocalAgreement() };
+    return this.agreement.words.update(text).committed;
   }
 }

@@ -1,9 +1,11 @@
 import * as Comlink from 'comlink';
 import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, Recognition, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
-import { SpeechSegmenter } from '../shared/segmenter.ts';
+import { transcribeSegments } from '../shared/clip-transcription.ts';
+import { SpeechSegmenter, type FinalSegmentEvent, type SegmenterEvent } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
+import { recogniseBatch } from './batched-recognition.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 
@@ -15,24 +17,46 @@ const CLIP_CHUNK_SAMPLES = 16_000;
  * speech into windows of up to 28 s instead, so a clip costs about one window per 28 s of audio.
  */
 const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, minSilenceMs: 3_000, maxSegmentSeconds: 28 };
+/**
+ * A live model that encodes only the audio there is (Moonshine) pays for each partial in proportion to the
+ * segment so far, so segments are kept short and partials come every half second: the first words show
+ * within a second of speech onset, and the scheduler's pacing skips partials when recognition falls behind.
+ */
+const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9, partialIntervalSamples: 8_000 };
+/**
+ * Whisper windows of an opened file encoded and decoded together (see recogniseBatch): larger on a GPU, which has
+ * the parallelism to spare; bench:asr's wasm-mt-file against plain is where these sizes are to be tuned.
+ */
+const FILE_BATCH = { webgpu: 4, wasm: 2 } as const;
 
 class AsrWorker implements AsrWorkerApi {
   private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
+  /** The model for recordings, when it is not `recogniser`. */
+  private liveRecogniser: AutomaticSpeechRecognitionPipeline | undefined;
   private language: RecognitionLanguage = { language: 'en' };
+  private fileBatchSize: number = FILE_BATCH.wasm;
   private stream: { segmenter: SpeechSegmenter; scheduler: TranscriptionScheduler } | undefined;
 
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     const started = performance.now();
     const { opened, execution, threads, fallbackReason } = await openWithFallback(request, onProgress, (choice) => this.create(request.modelId, choice));
     this.recogniser = opened;
+    this.fileBatchSize = FILE_BATCH[execution.backend];
     this.language = { language: request.language ?? 'en', ...(request.detectionCandidates ? { candidates: request.detectionCandidates } : {}) };
-    await this.recognise(new Float32Array(CLIP_CHUNK_SAMPLES)); // warm-up: compiles kernels before the first real audio
+    const warmUp = new Float32Array(CLIP_CHUNK_SAMPLES);
+    await this.recognise(warmUp, opened); // warm-up: compiles kernels before the first real audio
+    if (request.live) {
+      const live = request.live;
+      this.liveRecogniser = (await openWithFallback({ ...request, ...live }, onProgress, (choice) => this.create(live.modelId, choice))).opened;
+      await this.recognise(warmUp, this.liveRecogniser);
+    }
     return {
       modelId: request.modelId,
       ...execution,
       threads,
       loadSeconds: (performance.now() - started) / 1000,
       ...(fallbackReason ? { fallbackReason } : {}),
+      ...(request.live ? { liveModelId: request.live.modelId } : {}),
     };
   }
 
@@ -40,21 +64,17 @@ class AsrWorker implements AsrWorkerApi {
     return pipeline('automatic-speech-recognition', modelId, { device: choice.backend, dtype: choice.precision });
   }
 
-  private async recognise(audio: Float32Array): Promise<Recognition> {
-    if (!this.recogniser) throw new Error('No speech recognition model is loaded');
-    return recogniseSpeech(this.recogniser, audio, this.language);
-  }
-
-  private begin(onEvent: TranscriptListener, onError: (error: unknown) => void, partials: boolean) {
-    if (this.stream) throw new Error('A recording or file is already being transcribed');
-    const segmenter = new SpeechSegmenter(partials ? {} : CLIP_SEGMENTATION);
-    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio), onEvent, onError);
-    this.stream = { segmenter, scheduler };
-    return this.stream;
+  private async recognise(audio: Float32Array, recogniser = this.recogniser): Promise<Recognition> {
+    if (!recogniser) throw new Error('No speech recognition model is loaded');
+    return recogniseSpeech(recogniser, audio, this.language);
   }
 
   startStream(onEvent: TranscriptListener, onError: (message: string) => void): void {
-    this.begin(onEvent, (error) => onError(errorMessage(error)), true);
+    if (this.stream) throw new Error('A recording or file is already being transcribed');
+    const recogniser = this.liveRecogniser ?? this.recogniser;
+    const segmenter = new SpeechSegmenter(this.liveRecogniser ? LIVE_MODEL_SEGMENTATION : {});
+    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio, recogniser), onEvent, (error) => onError(errorMessage(error)));
+    this.stream = { segmenter, scheduler };
   }
 
   pushAudio(chunk: Float32Array): void {
@@ -74,16 +94,15 @@ class AsrWorker implements AsrWorkerApi {
   }
 
   async transcribeClip(audio: Float32Array, onEvent: TranscriptListener): Promise<StreamSummary> {
-    const { segmenter, scheduler } = this.begin(onEvent, () => {}, false);
-    try {
-      for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) {
-        for (const event of segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES))) scheduler.handle(event);
-      }
-      for (const event of segmenter.end()) scheduler.handle(event);
-      return await scheduler.idle();
-    } finally {
-      this.stream = undefined;
-    }
+    const recogniser = this.recogniser;
+    if (!recogniser) throw new Error('No speech recognition model is loaded');
+    if (this.stream) throw new Error('A recording or file is already being transcribed');
+    const segmenter = new SpeechSegmenter(CLIP_SEGMENTATION);
+    const segments: FinalSegmentEvent[] = [];
+    const keepFinals = (events: SegmenterEvent[]) => events.forEach((event) => event.type === 'final' && segments.push(event));
+    for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) keepFinals(segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES)));
+    keepFinals(segmenter.end());
+    return transcribeSegments(segments, (audios) => recogniseBatch(recogniser, audios, this.language), this.fileBatchSize, onEvent);
   }
 }
 

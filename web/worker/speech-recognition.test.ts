@@ -79,7 +79,7 @@ describe('recogniseSpeech', () => {
 
 /** The first real (hub) Whisper in the manifest: present after `npm run models:fetch`. */
 const realWhisper = parseManifest(JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8'))).models.find(
-  (model) => model.task === 'automatic-speech-recognition' && model.source.type === 'hub',
+  (model) => model.architecture === 'whisper' && model.source.type === 'hub',
 )!;
 const realWeights = existsSync(join(modelsDir, realWhisper.id, 'config.json'));
 const speechData = sharedDataFile('speech/transcripts.tsv') !== undefined;

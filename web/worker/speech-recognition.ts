@@ -21,14 +21,24 @@ type Model = AutomaticSpeechRecognitionPipeline['model'];
  * out, unlike its other encoder-decoder models), so detection and transcription would each run the
  * encoder, the costliest step for a short segment. Listing it lets one encoder pass serve both.
  */
-function reuseEncoderOutputs(model: Model): void {
+export function reuseEncoderOutputs(model: Model): void {
   if (!model.forward_params.includes('encoder_outputs')) model.forward_params.push('encoder_outputs');
 }
 
 const textOf = (output: { text: string } | { text: string }[]) => (Array.isArray(output) ? output[0]! : output).text;
 
+/**
+ * Moonshine knows one language and takes no language option; transformers.js caps its text at 6 tokens per whole
+ * second of audio, which leaves nothing for a segment under a second, so the cap is counted from the exact length.
+ */
+async function recogniseMoonshine(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array): Promise<Recognition> {
+  const options = { max_new_tokens: Math.ceil((audio.length / 16_000) * 6) + 2 } as unknown as Parameters<AutomaticSpeechRecognitionPipeline['_call']>[1];
+  return { text: textOf(await recogniser(audio, options)) };
+}
+
 /** Transcribes 16 kHz mono audio in the given language, or detects the language first (one decoder step on the same encoder pass). */
 export async function recogniseSpeech(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array, { language, candidates }: RecognitionLanguage): Promise<Recognition> {
+  if (recogniser.model.config?.model_type === 'moonshine') return recogniseMoonshine(recogniser, audio);
   if (language !== DETECT_LANGUAGE) return { text: textOf(await recogniser(audio, { language, task: 'transcribe' })) };
 
   const { model, processor } = recogniser;
