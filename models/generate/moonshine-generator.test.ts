@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findModel, parseManifest, type MoonshineGeneratedSource } from '../manifest-schema.ts';
+import { findModel, parseManifest, type MoonshineGeneratedSource } from '../../contract/manifest-schema.ts';
 import { readWav, speechDir } from '../../bench/speech-clips.ts';
 import { writeGeneratedFile } from './generated-file.ts';
 import { moonshineGenerator } from './moonshine-model.ts';

@@ -1,4 +1,4 @@
-import type { MoonshineGeneratedSource, Precision } from '../manifest-schema.ts';
+import type { MoonshineGeneratedSource, Precision } from '../../contract/manifest-schema.ts';
 import { decoderLayer, decoderPositions, declareDecoderInputs, domainsFor, encoderLayer, steerLogits, type BlockDims, type LayerStyle } from './encoder-decoder.ts';
 import type { GeneratedFile } from './generated-file.ts';
 import { FILE_SUFFIX, Layers } from './layers.ts';

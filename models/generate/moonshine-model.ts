@@ -1,4 +1,4 @@
-import type { MoonshineGeneratedSource } from '../manifest-schema.ts';
+import type { MoonshineGeneratedSource } from '../../contract/manifest-schema.ts';
 import type { ModelGenerator } from './generators.ts';
 import { jsonFile } from './generated-file.ts';
 import { moonshineVariantFiles } from './moonshine-graphs.ts';
