@@ -8,8 +8,8 @@ import { firstTextAfterOnset, wordEmissionLatencies, type ShownText } from './em
 import {
   BENCH_GLOBAL, type AdapterInfo, type BenchPageApi, type Engine, type LoadResult, type LoadSpec, type PlainPipelineApi, type RunResult, type RunSpec,
 } from './bench-protocol.ts';
+import { SAMPLE_RATE } from '../../web/shared/audio/sample-rate.ts';
 
-const SAMPLE_RATE = 16_000;
 const MAX_CLIP_SECONDS = 60 * 60;
 // The driver interleaves configurations, so a worker may wait minutes for its next clip; the app's
 // idle timeout would end it there and the next clip would pay for a reload. (Largest setTimeout delay.)

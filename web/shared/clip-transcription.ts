@@ -1,7 +1,6 @@
 import type { Recognition, StreamSummary, TranscriptEvent } from './asr-protocol.ts';
 import type { FinalSegmentEvent } from './segmenter.ts';
-
-const SAMPLE_RATE = 16_000;
+import { SAMPLE_RATE } from './audio/sample-rate.ts';
 
 export type RecogniseBatch = (audios: Float32Array[]) => Promise<Recognition[]>;
 

@@ -1,7 +1,7 @@
 // Splits a 16 kHz mono stream into speech segments for recognition, using frame energy
 // against an adaptive noise floor (the minimum frame energy over the last few seconds).
 
-export const SEGMENTER_SAMPLE_RATE = 16_000;
+import { SAMPLE_RATE } from './audio/sample-rate.ts';
 
 const FRAME_SAMPLES = 480; // 30 ms
 const NOISE_WINDOW_FRAMES = 100; // 3 s: long enough to always contain a pause between words
@@ -62,7 +62,7 @@ interface OpenSegment {
   lastPartialAt: number;
 }
 
-const msToSamples = (ms: number): number => Math.round((ms * SEGMENTER_SAMPLE_RATE) / 1000);
+const msToSamples = (ms: number): number => Math.round((ms * SAMPLE_RATE) / 1000);
 
 /** Sample positions are counted from the first sample pushed; after `end()` the instance is spent. */
 export class SpeechSegmenter {
@@ -87,7 +87,7 @@ export class SpeechSegmenter {
   firstSpeechSample: number | undefined;
 
   constructor(options: SegmenterOptions = {}) {
-    this.partialInterval = options.partialIntervalSamples ?? SEGMENTER_SAMPLE_RATE;
+    this.partialInterval = options.partialIntervalSamples ?? SAMPLE_RATE;
     this.minSilence = msToSamples(options.minSilenceMs ?? 500);
     this.maxSegment = msToSamples((options.maxSegmentSeconds ?? 20) * 1000);
     this.overlap = msToSamples((options.overlapSeconds ?? 1) * 1000);
@@ -227,7 +227,7 @@ export class SpeechSegmenter {
 
 /** Growable sample buffer addressed by absolute stream position. */
 class SampleHistory {
-  private data = new Float32Array(SEGMENTER_SAMPLE_RATE * 4);
+  private data = new Float32Array(SAMPLE_RATE * 4);
   private length = 0;
   /** Absolute position of `data[0]`. */
   start = 0;

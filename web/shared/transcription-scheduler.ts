@@ -1,10 +1,9 @@
 import type { Recognition, StreamSummary, TranscriptEvent } from './asr-protocol.ts';
 import { LocalAgreement } from './local-agreement.ts';
 import type { FinalSegmentEvent, PartialSegmentEvent, SegmenterEvent } from './segmenter.ts';
+import { SAMPLE_RATE } from './audio/sample-rate.ts';
 
 export type Recognise = (audio: Float32Array) => Promise<Recognition>;
-
-const SAMPLE_RATE = 16_000;
 
 export interface SchedulerOptions {
   /**

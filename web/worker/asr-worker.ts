@@ -8,8 +8,9 @@ import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { recogniseBatch } from './batched-recognition.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
+import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
 
-const CLIP_CHUNK_SAMPLES = 16_000;
+const CLIP_CHUNK_SAMPLES = SAMPLE_RATE;
 
 /**
  * Whisper pads every input to a 30 s window, so each recognition costs a full window whatever its

@@ -1,6 +1,7 @@
 import { Tensor, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import type { Recognition } from '../shared/asr-protocol.ts';
 import { DETECT_LANGUAGE, pickLanguage } from '../shared/language-detection.ts';
+import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
 
 export interface RecognitionLanguage {
   /** A Whisper language code, or DETECT_LANGUAGE. */
@@ -32,7 +33,7 @@ const textOf = (output: { text: string } | { text: string }[]) => (Array.isArray
  * second of audio, which leaves nothing for a segment under a second, so the cap is counted from the exact length.
  */
 async function recogniseMoonshine(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array): Promise<Recognition> {
-  const options = { max_new_tokens: Math.ceil((audio.length / 16_000) * 6) + 2 } as unknown as Parameters<AutomaticSpeechRecognitionPipeline['_call']>[1];
+  const options = { max_new_tokens: Math.ceil((audio.length / SAMPLE_RATE) * 6) + 2 } as unknown as Parameters<AutomaticSpeechRecognitionPipeline['_call']>[1];
   return { text: textOf(await recogniser(audio, options)) };
 }
 

@@ -2,6 +2,7 @@ import * as Comlink from 'comlink';
 import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { onnxWasm } from '../../../web/worker/onnx-runtime-setup.ts';
 import type { PlainPipelineApi } from '../bench-protocol.ts';
+import { SAMPLE_RATE } from '../../../web/shared/audio/sample-rate.ts';
 
 /**
  * The baseline: a plain transformers.js pipeline called once on the whole clip, as whisper-web does
@@ -10,7 +11,7 @@ import type { PlainPipelineApi } from '../bench-protocol.ts';
  */
 
 const DTYPE = 'q8';
-const WARM_UP_SAMPLES = 16_000;
+const WARM_UP_SAMPLES = SAMPLE_RATE;
 
 let recogniser: AutomaticSpeechRecognitionPipeline | undefined;
 

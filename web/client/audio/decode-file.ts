@@ -1,11 +1,10 @@
 import { downmixToMono, resample } from '../../shared/audio/resample.ts';
 import { AudioInputError, checkFileType, validateDecodedAudio, type AudioLimits } from '../../shared/audio/validate.ts';
-
-const TARGET_SAMPLE_RATE = 16_000;
+import { SAMPLE_RATE } from '../../shared/audio/sample-rate.ts';
 
 export interface DecodedAudio {
   samples: Float32Array;
-  sampleRate: typeof TARGET_SAMPLE_RATE;
+  sampleRate: typeof SAMPLE_RATE;
   durationSeconds: number;
 }
 
@@ -20,15 +19,15 @@ export async function decodeAudioFile(file: File, limits: AudioLimits): Promise<
   const mono = downmixToMono(channels);
   // Validated before resampling so an over-long file is rejected without further work.
   validateDecodedAudio(mono, decoded.sampleRate, limits);
-  const samples = decoded.sampleRate === TARGET_SAMPLE_RATE ? mono : resample(mono, decoded.sampleRate, TARGET_SAMPLE_RATE);
-  return { samples, sampleRate: TARGET_SAMPLE_RATE, durationSeconds: samples.length / TARGET_SAMPLE_RATE };
+  const samples = decoded.sampleRate === SAMPLE_RATE ? mono : resample(mono, decoded.sampleRate, SAMPLE_RATE);
+  return { samples, sampleRate: SAMPLE_RATE, durationSeconds: samples.length / SAMPLE_RATE };
 }
 
 async function decode(file: File): Promise<AudioBuffer> {
   const bytes = await file.arrayBuffer();
   // decodeAudioData converts to the context's rate, so browsers that honour it return 16 kHz
   // directly (and hold a third of the memory a 48 kHz decode would); the others are resampled above.
-  const context = new OfflineAudioContext({ numberOfChannels: 1, length: 1, sampleRate: TARGET_SAMPLE_RATE });
+  const context = new OfflineAudioContext({ numberOfChannels: 1, length: 1, sampleRate: SAMPLE_RATE });
   try {
     return await context.decodeAudioData(bytes);
   } catch (error) {

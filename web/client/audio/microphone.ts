@@ -4,9 +4,9 @@ import captureProcessorUrl from '../../worklet/capture-processor.ts?worker&url';
 import { AudioChunker } from '../../shared/audio/chunker.ts';
 import { StreamingResampler } from '../../shared/audio/resample.ts';
 import { AudioInputError } from '../../shared/audio/validate.ts';
+import { SAMPLE_RATE } from '../../shared/audio/sample-rate.ts';
 
-const TARGET_SAMPLE_RATE = 16_000;
-const CHUNK_SAMPLES = TARGET_SAMPLE_RATE / 10; // 100 ms
+const CHUNK_SAMPLES = SAMPLE_RATE / 10; // 100 ms
 
 export interface MicrophoneOptions {
   /** Receives 16 kHz mono audio in 100 ms chunks (the last one may be shorter). */
@@ -32,7 +32,7 @@ export async function startMicrophone(options: MicrophoneOptions): Promise<Micro
     signal?.throwIfAborted();
     const source = context.createMediaStreamSource(stream);
     const capture = new AudioWorkletNode(context, 'capture-processor');
-    const resampler = new StreamingResampler(context.sampleRate, TARGET_SAMPLE_RATE);
+    const resampler = new StreamingResampler(context.sampleRate, SAMPLE_RATE);
     const chunker = new AudioChunker(CHUNK_SAMPLES);
 
     capture.port.onmessage = (event: MessageEvent<Float32Array>) => {
