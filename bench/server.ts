@@ -116,7 +116,7 @@ async function main(): Promise<void> {
   const invalidReason = [busy, endBusy].filter(Boolean).join('; ') || undefined;
   const headline = Object.fromEntries(ratios(rows, Object.values(HEADLINE_RATIOS)).map((ratio, i) => [Object.keys(HEADLINE_RATIOS)[i]!, ratio.value]));
   const settingsLine =
-    `${invalidReason ? `**Invalid: ${invalidReason}** (measured with --force); do not compare these numbers. ` : ''}` +
+    `${invalidReason ? `**Invalid: ${invalidReason}**${busy ? ' (measured with --force)' : ''}; do not compare these numbers. ` : ''}` +
     `**flores**: ${options.bursts} bursts (NLLB: ${options.nllbBursts}) of ${options.burstSize} requests arriving as a Poisson process (mean gap ${options.arrivalMs} ms), one distinct FLORES-200 devtest sentence each (English → German), in file order (their real length mix). ` +
     `**phrases**: ${options.bursts * 2} bursts of ${options.burstSize * 2} requests (mean gap ${options.arrivalMs / 2} ms), one short conversational phrase each, drawn Zipf-like from 8 so that they repeat. ` +
     `Every workload runs ${options.repeats} times; each figure is the median over the repeats. ` +
