@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { filesFor, findModel, parseManifest, type ModelEntry } from '../contract/manifest-schema.ts';
+import { defaults } from '../server/config.ts';
 import { MODELS_CACHE } from '../web/shared/cache-names.ts';
 import { modelSlug } from '../web/shared/model-storage.ts';
 import { expectWordLike, outcome, waitUntilIdle } from './support/app-page.ts';
@@ -17,6 +18,8 @@ const fixtures = inject('audioFixtures');
 const manifest = parseManifest(JSON.parse(readFileSync(join(repoRoot, 'models/manifest.json'), 'utf8')));
 const asrModel = findModel(manifest, manifest.defaults.asr);
 const deviceModel = findModel(manifest, manifest.defaults.translation!.device);
+// Recordings in English use the live model: the page loads it with the speech model, so it is cached with it.
+const liveModel = findModel(manifest, defaults.liveAsrModel);
 
 /** The browser APIs the page functions below use: e2e code compiles without the DOM library. */
 interface InPage {
@@ -87,7 +90,7 @@ describe('installable PWA that works offline', () => {
     await page.locator(`#model-state-${modelSlug(deviceModel.id)} ~ button:text("Download")`).click();
     await waitForCached(page, deviceModel, true);
     const cached = await cacheContents(page);
-    expect(cached.models).toEqual([...modelUrls(asrModel), ...modelUrls(deviceModel)].sort());
+    expect(cached.models).toEqual([...modelUrls(asrModel), ...modelUrls(liveModel), ...modelUrls(deviceModel)].sort());
     // One copy of each model file: none in the shell cache, none in transformers.js's default cache.
     expect(cached.caches).not.toContain('transformers-cache');
     expect(cached.shell.filter((path) => path.startsWith('/models/'))).toEqual([]);

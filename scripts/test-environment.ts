@@ -17,6 +17,8 @@ function runs(command: string, args: string[]): { ok: boolean; output: string } 
 }
 
 const present = (command: string, args: string[]) => () => (runs(command, args).ok ? undefined : `${command} is not installed`);
+// soxi has no option that exits 0 without a file (`soxi -h` prints its usage and exits 1): only ask that it starts.
+const starts = (command: string) => () => (spawnSync(command, [], { encoding: 'utf8' }).error ? `${command} is not installed` : undefined);
 
 /** The formats after "AUDIO FILE FORMATS:" in `sox -h`. */
 export function soxFormats(help: string): Set<string> {
@@ -33,7 +35,7 @@ const soxWrites = (format: string) => () => {
 export const REQUIREMENTS: readonly Requirement[] = [
   { what: 'Chromium at /usr/bin/chromium (end-to-end tests)', debianPackage: 'chromium', check: present('/usr/bin/chromium', ['--version']) },
   { what: 'espeak-ng (speech fixtures)', debianPackage: 'espeak-ng', check: present('espeak-ng', ['--version']) },
-  { what: 'sox and soxi (audio fixtures)', debianPackage: 'sox', check: present('soxi', ['-h']) },
+  { what: 'sox and soxi (audio fixtures)', debianPackage: 'sox', check: starts('soxi') },
   ...['flac', 'ogg'].map((format) => ({ what: `sox writes ${format}`, debianPackage: 'libsox-fmt-base', check: soxWrites(format) })),
   { what: 'sox writes mp3', debianPackage: 'libsox-fmt-mp3', check: soxWrites('mp3') },
   { what: 'promtool (checks /metrics)', debianPackage: 'prometheus', check: present('promtool', ['--version']) },

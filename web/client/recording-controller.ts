@@ -43,7 +43,7 @@ export interface RecordingSession {
 
 export interface RecordingControllerOptions {
   asrModel: ModelEntry;
-  /** The model for recordings (the manifest's defaults.liveAsr), used where it knows the spoken language. */
+  /** The model for recordings (SOTTO_LIVE_ASR_MODEL, from /api/config), used where it knows the spoken language. */
   liveAsrModel?: ModelEntry;
   /** Backend and thread overrides for every load (the page's `?backend=` and `?threads=`). */
   overrides: Pick<LoadRequest, 'backend' | 'threads'>;

@@ -46,19 +46,29 @@ class AsrWorker implements AsrWorkerApi {
     this.language = { language: request.language ?? 'en', ...(request.detectionCandidates ? { candidates: request.detectionCandidates } : {}) };
     const warmUp = new Float32Array(CLIP_CHUNK_SAMPLES);
     await this.recognise(warmUp, opened); // warm-up: compiles kernels before the first real audio
-    if (request.live) {
-      const live = request.live;
-      this.liveRecogniser = (await openWithFallback({ ...request, ...live }, onProgress, (choice) => this.create(live.modelId, choice))).opened;
-      await this.recognise(warmUp, this.liveRecogniser);
-    }
+    const liveProblem = request.live && (await this.openLive(request, request.live, onProgress, warmUp));
+    const reasons = [fallbackReason, liveProblem].filter(Boolean).join('; ');
     return {
       modelId: request.modelId,
       ...execution,
       threads,
       loadSeconds: (performance.now() - started) / 1000,
-      ...(fallbackReason ? { fallbackReason } : {}),
-      ...(request.live ? { liveModelId: request.live.modelId } : {}),
+      ...(reasons ? { fallbackReason: reasons } : {}),
+      ...(this.liveRecogniser && request.live ? { liveModelId: request.live.modelId } : {}),
     };
+  }
+
+  /** Opens the live model; where it cannot be (offline and never downloaded, say), recordings use the main model. */
+  private async openLive(request: LoadRequest, live: NonNullable<LoadRequest['live']>, onProgress: (progress: LoadProgress) => void, warmUp: Float32Array) {
+    this.liveRecogniser = undefined;
+    try {
+      const { opened } = await openWithFallback({ ...request, ...live }, onProgress, (choice) => this.create(live.modelId, choice));
+      await this.recognise(warmUp, opened);
+      this.liveRecogniser = opened;
+      return undefined;
+    } catch (error) {
+      return `the live model could not be loaded (${errorMessage(error)}), so recordings use ${request.modelId}`;
+    }
   }
 
   private async create(modelId: string, choice: ExecutionChoice) {
