@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { env, pipeline, type AutomaticSpeechRecognitionPipeline, type Tensor } from '@huggingface/transformers';
+import { type AutomaticSpeechRecognitionPipeline, type Tensor } from '@huggingface/transformers';
+import { localAsrPipeline } from '../../testing/local-asr-pipeline.ts';
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRECISIONS, filesFor, findModel, parseManifest, type GeneratedSource, type ModelEntry } from '../../contract/manifest-schema.ts';
@@ -77,10 +78,7 @@ describe.each(precisions)('%s through the transformers.js pipeline', (dtype) => 
   let transcriber: AutomaticSpeechRecognitionPipeline;
 
   beforeAll(async () => {
-    env.localModelPath = modelsDir;
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    transcriber = await pipeline('automatic-speech-recognition', MODEL_ID, { dtype });
+    transcriber = await localAsrPipeline(modelsDir, MODEL_ID, dtype);
   });
 
   afterAll(() => transcriber?.dispose());

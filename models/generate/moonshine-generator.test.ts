@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
+import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
+import { localAsrPipeline } from '../../testing/local-asr-pipeline.ts';
 import { InferenceSession } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findModel, parseManifest, type MoonshineGeneratedSource } from '../../contract/manifest-schema.ts';
@@ -47,10 +48,7 @@ describe.each(['fp32', 'q8'] as const)('%s through the transformers.js pipeline'
   let transcriber: AutomaticSpeechRecognitionPipeline;
 
   beforeAll(async () => {
-    env.localModelPath = modelsDir;
-    env.allowRemoteModels = false;
-    env.allowLocalModels = true;
-    transcriber = await pipeline('automatic-speech-recognition', MODEL_ID, { dtype });
+    transcriber = await localAsrPipeline(modelsDir, MODEL_ID, dtype);
   });
 
   afterAll(() => transcriber?.dispose());

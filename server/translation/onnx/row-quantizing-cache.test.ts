@@ -15,6 +15,8 @@ function modelsFolder() {
 const reversed = (bytes: Uint8Array) => Uint8Array.from(bytes).reverse();
 const bytesOf = async (response: Response | undefined) => new Uint8Array(await response!.arrayBuffer());
 const opened = { dispose: vi.fn(async () => {}) };
+// The form of transformers.js's remote URL ({remoteHost}/{model}/resolve/{revision}/{file}); never fetched.
+const remoteUrl = (file: string) => `https://models.invalid/owner/model/resolve/main/${file}`;
 
 describe('rowQuantizingCache', () => {
   it('answers for a quantized file of the models folder with its rewrite, under its path and then its remote URL', async () => {
@@ -23,7 +25,7 @@ describe('rowQuantizingCache', () => {
     const cache = rowQuantizingCache(root, rewrite);
     const local = join(root, 'owner/model/onnx/decoder_model_merged_quantized.onnx');
     expect(await bytesOf(await cache.match(local))).toEqual(Uint8Array.of(3, 2, 1));
-    const remote = 'https://huggingface.co/owner/model/resolve/main/onnx/decoder_model_merged_quantized.onnx';
+    const remote = remoteUrl('onnx/decoder_model_merged_quantized.onnx');
     expect(await bytesOf(await cache.match(remote))).toEqual(Uint8Array.of(3, 2, 1));
     expect(rewrite).toHaveBeenCalledTimes(1);
   });
@@ -35,7 +37,7 @@ describe('rowQuantizingCache', () => {
     expect(await cache.match(join(root, 'owner/model/config.json'))).toBeUndefined();
     expect(await cache.match('/elsewhere/owner/model/onnx/decoder_model_merged_quantized.onnx')).toBeUndefined();
     expect(await cache.match(join(root, 'owner/model/onnx/encoder_model_quantized.onnx'))).toBeUndefined();
-    expect(await cache.match('https://huggingface.co/owner/model/resolve/main/onnx/decoder_model_merged_quantized.onnx')).toBeUndefined();
+    expect(await cache.match(remoteUrl('onnx/decoder_model_merged_quantized.onnx'))).toBeUndefined();
   });
 
   it('drops the rewrites once the model is open', async () => {
