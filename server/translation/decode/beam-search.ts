@@ -1,3 +1,4 @@
+import { maxBeams } from '../../../contract/translation-api.ts';
 import { bannedTokens, type GenerationRules } from './generation-rules.ts';
 
 /**
@@ -14,8 +15,6 @@ import { bannedTokens, type GenerationRules } from './generation-rules.ts';
  * the earlier beam, then the lower token id.
  */
 
-/** Widest beam the decoder runs: each beam is a row of the running decode. */
-export const MAX_BEAMS = 4;
 
 export interface Beam {
   /** The decoder start token and the tokens chosen so far. */
@@ -84,7 +83,7 @@ export class BeamSearch {
     private readonly rules: GenerationRules,
     private readonly forcedBosTokenId?: number,
   ) {
-    if (!Number.isInteger(width) || width < 1 || width > MAX_BEAMS) throw new RangeError(`beam width must be 1 to ${MAX_BEAMS}, not ${width}`);
+    if (!Number.isInteger(width) || width < 1 || width > maxBeams) throw new RangeError(`beam width must be 1 to ${maxBeams}, not ${width}`);
   }
 
   get done(): boolean {

@@ -73,7 +73,7 @@ class Row implements BatchRow, Beam {
 }
 
 export interface DecodeOptions {
-  /** Beam width, 1 (greedy) to MAX_BEAMS; a beam search takes one row of the decode per beam. */
+  /** Beam width, 1 (greedy) to the contract's maxBeams; a beam search takes one row of the decode per beam. */
   beams?: number;
   signal?: AbortSignal;
 }
@@ -117,10 +117,6 @@ export class ContinuousDecoder {
       this.#pending.push(new Sequence(this.sessions.tokenize(text, languages), rules.decoderStartTokenId, beams, rules, signal, resolve, reject));
       if (!this.#running) void this.#loop();
     });
-  }
-
-  async translate(text: string, languages: ModelLanguages, signal?: AbortSignal): Promise<string> {
-    return this.sessions.decode(await this.translateIds(text, languages, signal));
   }
 
   /** Resolves after the decoder's next step (or at once when idle), for tests and the self-check. */
