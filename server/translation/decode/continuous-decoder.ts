@@ -63,6 +63,8 @@ class Row implements BatchRow, Beam {
     public kvLength: number,
     /** The beam's sum of log-probabilities (beam search only). */
     readonly score: number,
+    /** The beam's place in its search's order, which its row's place in the batch need not follow. */
+    readonly rank = 0,
   ) {
     this.encoderLength = sequence.source.ids.length;
   }
@@ -80,6 +82,7 @@ export interface DecodeOptions {
 
 export interface DecoderStats {
   steps: number;
+  /** Rows decoding: one per greedy sequence, one per beam of a beam search. */
   running: number;
   waiting: number;
   ragged: boolean;
@@ -229,7 +232,9 @@ export class ContinuousDecoder {
       if (sequence.search) {
         // A beam search steps all its beams at its first row; its children take that place in the batch.
         const indices = beamRows.get(sequence)!;
-        if (indices[0] === index) next.push(...this.#stepBeams(batch, sequence, sequence.search, indices, indices.map(rowLogits)));
+        if (indices[0] !== index) return;
+        const ranked = [...indices].sort((a, b) => batch.rows[a]!.rank - batch.rows[b]!.rank);
+        next.push(...this.#stepBeams(batch, sequence, sequence.search, ranked, ranked.map(rowLogits)));
         return;
       }
       row.tokens.push(nextToken(rowLogits(index), row.tokens, rules, sequence.source.forcedBosTokenId));
@@ -239,6 +244,7 @@ export class ContinuousDecoder {
     return next;
   }
 
+  /** `indices`: the search's rows in its beams' order. */
   #stepBeams(batch: DecodeBatch<Row>, sequence: Sequence, search: BeamSearch, indices: number[], logits: Float32Array[]): RowSource<Row>[] {
     const parents = indices.map((index) => batch.rows[index]!);
     const children = search.step(parents, logits);
@@ -250,23 +256,32 @@ export class ContinuousDecoder {
       }
       return [];
     }
-    return children.map((child) => {
+    const sources = children.map((child, rank) => {
       const parent = parents[child.parent]!;
-      return { batch, index: indices[child.parent]!, row: new Row(sequence, [...parent.tokens, child.token], parent.kvLength, child.score) };
+      return { batch, index: indices[child.parent]!, row: new Row(sequence, [...parent.tokens, child.token], parent.kvLength, child.score, rank) };
     });
+    // Each parent with one child: every child takes its parent's row, and the batch's caches need no copy.
+    const oneEach = sources.length === parents.length && new Set(children.map((child) => child.parent)).size === parents.length;
+    return oneEach ? sources.sort((a, b) => a.index - b.index) : sources;
   }
 
   /**
    * The rows that go on (per batch, from #choose or #dropAborted) make the next batches: one (ragged) or one
-   * per length (lock-step). A batch whose rows all go on unforked, in order, is kept as it is.
+   * per length (lock-step). A batch whose every row goes on in its own place (as itself, or as the one child
+   * of its beam) is kept, with its caches as they are.
    */
   #regroup(next: Map<DecodeBatch<Row>, RowSource<Row>[]>): void {
     const shape = this.sessions.shape;
     const sources = (batch: DecodeBatch<Row>) => next.get(batch) ?? [];
-    const unchanged = (batch: DecodeBatch<Row>) =>
-      sources(batch).length === batch.rows.length && sources(batch).every((source, index) => source.index === index && source.row === batch.rows[index]);
+    // Takes the rows that go on into the batch when each keeps its place.
+    const keptInPlace = (batch: DecodeBatch<Row>) => {
+      const rows = sources(batch);
+      if (rows.length !== batch.rows.length || !rows.every((source, index) => source.index === index)) return false;
+      batch.rows = rows.map((source) => source.row);
+      return true;
+    };
     if (this.#ragged) {
-      if (this.#batches.length <= 1 && this.#batches.every(unchanged)) return;
+      if (this.#batches.length <= 1 && this.#batches.every(keptInPlace)) return;
       const rows = this.#batches.flatMap(sources);
       this.#batches = rows.length > 0 ? [gatherRows(rows, shape)] : [];
       return;
@@ -276,6 +291,6 @@ export class ContinuousDecoder {
       if (sources(batch).length === 0) continue;
       byLength.set(batch.pastLength, [...(byLength.get(batch.pastLength) ?? []), batch]);
     }
-    this.#batches = [...byLength.values()].map((group) => (group.length === 1 && unchanged(group[0]!) ? group[0]! : gatherRows(group.flatMap(sources), shape)));
+    this.#batches = [...byLength.values()].map((group) => (group.length === 1 && keptInPlace(group[0]!) ? group[0]! : gatherRows(group.flatMap(sources), shape)));
   }
 }
