@@ -1,78 +1,28 @@
 import { abortReason } from '../errors.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
-import { BeamSearch, type Beam } from './beam-search.ts';
-import { gatherRows, rowTokens, type BatchRow, type DecodeBatch, type RowSource } from './decode-batch.ts';
-import { finished, nextToken, type GenerationRules } from './generation-rules.ts';
-import type { EncodedSource, Seq2SeqSessions } from './seq2seq-sessions.ts';
+import type { BeamSearch } from './beam-search.ts';
+import { gatherRows, rowTokens, type DecodeBatch, type RowSource } from './decode-batch.ts';
+import { Row, Sequence } from './decode-sequence.ts';
+import { finished, nextToken } from './generation-rules.ts';
+import type { Seq2SeqSessions } from './seq2seq-sessions.ts';
 
 /**
  * Iteration-level (continuous) batching, in the manner of Orca: between two decoder steps, sequences
  * that arrived are admitted (their encoder and first decoder step run in one batched call) and
  * finished, cancelled or expired ones leave at once; all running sequences then share one decoder
  * call whatever their lengths (ragged batching, see ragged-decoder.ts). Where the decoder could not be
- * rewritten for that, rows share a call only at equal lengths (lock-step).
+ * rewritten for that, rows share a call only at equal lengths (lock-step). A sequence decodes greedily in
+ * one row, or by beam search (beam-search.ts) in one row per beam, forked between steps from its parents' rows.
  */
 
 export interface DecodeLimits {
-  /** Sequences decoding at once. */
+  /** Sequences decoding at once; a beam search counts as its width. */
   maxSequences: number;
-  /** Cached tokens (self-attention + encoder entries) over all running sequences; the first always runs. */
+  /** Cached tokens (self-attention + encoder entries) over all running sequences, a beam search's times its width; the first always runs. */
   tokenBudget: number;
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxSequences: 64, tokenBudget: 16_384 };
-
-/** One translation being decoded: one row (greedy) or up to `width` rows, its beams. */
-class Sequence {
-  done = false;
-  readonly search: BeamSearch | undefined;
-  /** Its row for the encoder and the first decoder step. */
-  readonly first: Row;
-
-  constructor(
-    readonly source: EncodedSource,
-    decoderStartTokenId: number,
-    readonly width: number,
-    rules: GenerationRules,
-    readonly signal: AbortSignal | undefined,
-    private readonly resolve: (hypotheses: number[][]) => void,
-    private readonly reject: (reason: unknown) => void,
-  ) {
-    this.search = width === 1 ? undefined : new BeamSearch(width, rules, source.forcedBosTokenId);
-    this.first = new Row(this, [decoderStartTokenId], 0, 0);
-  }
-
-  finish(hypotheses: number[][]): void {
-    this.done = true;
-    this.resolve(hypotheses);
-  }
-
-  fail(reason: unknown): void {
-    this.done = true;
-    this.reject(reason);
-  }
-}
-
-/** A row of the running decode: a greedy sequence, or one beam of a beam search. */
-class Row implements BatchRow, Beam {
-  readonly encoderLength: number;
-
-  constructor(
-    readonly sequence: Sequence,
-    readonly tokens: number[],
-    public kvLength: number,
-    /** The beam's sum of log-probabilities (beam search only). */
-    readonly score: number,
-    /** The beam's place in its search's order, which its row's place in the batch need not follow. */
-    readonly rank = 0,
-  ) {
-    this.encoderLength = sequence.source.ids.length;
-  }
-
-  get lastToken(): number {
-    return this.tokens[this.tokens.length - 1]!;
-  }
-}
 
 export interface DecodeOptions {
   /** Beam width, 1 (greedy) to the contract's maxBeams; a beam search takes one row of the decode per beam. */
