@@ -46,6 +46,11 @@ export const languageCode = z.string().regex(/^[a-z]{2,3}$/, 'must be an ISO 639
 
 export const deadlineMs = z.number().int('must be a whole number of milliseconds').min(1, 'must be at least 1 ms');
 
+/** The widest beam search a server runs; each beam costs a sequence of its decode. */
+export const maxBeams = 4;
+
+export const beams = z.number().int('must be a whole number').min(1, 'must be at least 1').max(maxBeams, `must be at most ${maxBeams}`);
+
 export function translateRequestSchema(limits: RequestLimits) {
   const segment = z.string().max(limits.maxSegmentChars, `must be at most ${limits.maxSegmentChars} characters`);
   return z.object({
@@ -54,6 +59,8 @@ export function translateRequestSchema(limits: RequestLimits) {
     target: languageCode,
     model: z.string().min(1).max(200).optional(),
     deadlineMs: deadlineMs.optional(),
+    /** Beam width (1: greedy); absent: the server's default. Needs a server with its own decode loop (SOTTO_DECODER=continuous). */
+    beams: beams.optional(),
   });
 }
 export type TranslateRequestBody = z.infer<ReturnType<typeof translateRequestSchema>>;

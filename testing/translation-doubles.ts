@@ -3,7 +3,7 @@ import type { PoolStats } from '../server/translation/inference-pool.ts';
 import type { CatalogModel } from '../server/translation/model-catalog.ts';
 import type { InferenceBackend } from '../server/translation/loaded-models.ts';
 import type { TranslateRequest, TranslationService } from '../server/translation/service.ts';
-import type { LoadSpec, Loaded, TranslateJob } from '../server/translation/worker-protocol.ts';
+import type { LoadSpec, Loaded, TranslateJob, Translations } from '../server/translation/worker-protocol.ts';
 
 /** Test doubles shared by the engine and API tests: no worker threads, no model files. */
 
@@ -60,10 +60,13 @@ export class FakeBackend implements InferenceBackend {
     this.unloads.push(modelId);
   }
 
-  async translate(job: TranslateJob): Promise<string[]> {
+  /** Tags each text with the target; a beam search (`beams` > 1) also gives `beams - 1` alternatives, tagged #1, #2… */
+  async translate(job: TranslateJob): Promise<Translations> {
     this.jobs.push(job);
     if (this.hold) await new Promise<void>((resolve) => this.#held.push(resolve));
-    return job.texts.map((text) => `${job.tgtLang ?? 'tr'}:${text}`);
+    const outputs = job.texts.map((text) => `${job.tgtLang ?? 'tr'}:${text}`);
+    const others = (job.beams ?? 1) - 1;
+    return { outputs, ...(others > 0 && { alternatives: outputs.map((output) => Array.from({ length: others }, (_, i) => `${output}#${i + 1}`)) }) };
   }
 
   /** Lets every held batch finish. */

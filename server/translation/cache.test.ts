@@ -17,7 +17,7 @@ function deferred() {
 }
 
 const open = () => new AbortController().signal;
-const scope = { modelId: 'm/x', version: 'v1', precision: 'q8', source: 'en', target: 'de' };
+const scope = { modelId: 'm/x', version: 'v1', precision: 'q8', source: 'en', target: 'de', beams: 1 };
 
 describe('normalizeSegment', () => {
   it('trims, collapses whitespace and composes to NFC', () => {
@@ -34,6 +34,7 @@ describe('cacheKey', () => {
     expect(cacheKey({ ...scope, version: 'v2' }, 'hi')).not.toBe(base);
     expect(cacheKey({ ...scope, precision: 'fp16' }, 'hi')).not.toBe(base);
     expect(cacheKey({ ...scope, source: 'de', target: 'en' }, 'hi')).not.toBe(base);
+    expect(cacheKey({ ...scope, beams: 4 }, 'hi')).not.toBe(base);
     expect(cacheKey(scope, 'hi')).toBe(base);
   });
 });

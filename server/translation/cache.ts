@@ -5,17 +5,18 @@ export function normalizeSegment(text: string): string {
   return text.normalize('NFC').replace(/\s+/gu, ' ').trim();
 }
 
-/** What a translation depends on besides the text: the exact weights and the direction. */
+/** What a translation depends on besides the text: the exact weights, the direction and the beam width. */
 export interface CacheScope {
   modelId: string;
   version: string;
   precision: string;
   source: string;
   target: string;
+  beams: number;
 }
 
 export function cacheKey(scope: CacheScope, normalizedText: string): string {
-  return JSON.stringify([scope.modelId, scope.version, scope.precision, scope.source, scope.target, normalizedText]);
+  return JSON.stringify([scope.modelId, scope.version, scope.precision, scope.source, scope.target, scope.beams, normalizedText]);
 }
 
 export interface CacheStats {

@@ -217,6 +217,39 @@ describe('TranslationEngine', () => {
     await expect(e.translate(request(['c'], { signal: AbortSignal.abort() }))).rejects.toMatchObject({ code: 'cancelled' });
   });
 
+  describe('beam width', () => {
+    const continuous = { decoding: { mode: 'continuous', maxSequences: 8, tokenBudget: 10_000, beams: 2 } } as const;
+
+    it("decodes at the server's width, a request's own, or one wide enough for the alternatives asked for, up to 4", async () => {
+      const { engine: e, backend } = engine({ settings: continuous });
+      await e.translate(request(['a']));
+      await e.translate(request(['b'], { beams: 1 }));
+      const three = await e.translate(request(['c'], { beams: 1, alternatives: 2 }));
+      const capped = await e.translate(request(['d'], { alternatives: 5 }));
+      expect(backend.jobs.map((job) => job.beams)).toEqual([2, undefined, 3, 4]);
+      expect(three.alternatives).toEqual([['tr:c#1', 'tr:c#2']]);
+      expect(capped.alternatives).toEqual([['tr:d#1', 'tr:d#2', 'tr:d#3']]);
+    });
+
+    it('keeps widths apart in the cache and batches, and computes a request for alternatives', async () => {
+      const { engine: e, backend } = engine({ settings: continuous });
+      await Promise.all([e.translate(request(['x'], { beams: 1 })), e.translate(request(['x'], { beams: 3 }))]);
+      expect(backend.jobs).toHaveLength(2);
+      expect(await e.translate(request(['x'], { beams: 3 }))).toMatchObject({ cached: 1 });
+      const withAlternatives = await e.translate(request(['x', ''], { beams: 3, alternatives: 1 }));
+      expect(withAlternatives).toMatchObject({ cached: 0, translations: ['tr:x', ''], alternatives: [['tr:x#1'], []] });
+      expect(backend.jobs).toHaveLength(3);
+    });
+
+    it('refuses a wider beam under the pipeline decoder, and gives no alternatives there', async () => {
+      const { engine: e, backend } = engine();
+      await expect(e.translate(request(['a'], { beams: 2 }))).rejects.toMatchObject({ code: 'unsupported-option', message: expect.stringMatching(/beams must be 1/) });
+      const result = await e.translate(request(['a'], { beams: 1, alternatives: 2 }));
+      expect(result.alternatives).toBeUndefined();
+      expect(backend.jobs).toEqual([{ modelId: 'sotto/marian', texts: ['a'] }]);
+    });
+  });
+
   it('applies per-model batching settings', async () => {
     const { engine: e, backend } = engine({ settings: { modelBatching: { 'sotto/marian': { maxBatchSize: 2 } } } });
     await e.translate(request(['a', 'b', 'c', 'd', 'e']));

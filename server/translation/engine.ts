@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
+import { maxBeams } from '../../contract/translation-api.ts';
 import { cacheKey, normalizeSegment, TranslationCache } from './cache.ts';
-import { abortReason, cancelled, deadlineExceeded, shuttingDown } from './errors.ts';
+import { abortReason, cancelled, deadlineExceeded, shuttingDown, TranslationError } from './errors.ts';
 import { InferencePool } from './inference-pool.ts';
 import { MemoryBudget } from './memory-budget.ts';
 import { loadCatalog, type Catalog, type CatalogModel } from './model-catalog.ts';
@@ -35,7 +36,7 @@ export interface EngineOptions {
   log?: (message: string) => void;
 }
 
-type BatchKey = [modelId: string, version: string, source: string, target: string];
+type BatchKey = [modelId: string, version: string, source: string, target: string, beams: number];
 const parseBatchKey = (key: string) => JSON.parse(key) as BatchKey;
 
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -69,14 +70,17 @@ export class TranslationEngine implements TranslationService {
     this.#scheduler = new Scheduler({
       maxQueued: settings.queueSize,
       maxInFlight: backend.size * (backend.jobsPerWorker ?? 1),
-      ...(settings.decoding?.mode === 'continuous' && { maxInFlightSegments: backend.size * settings.decoding.maxSequences }),
+      // A beam search takes `beams` of a decoder's sequences; counted at the default width.
+      ...(settings.decoding?.mode === 'continuous' && {
+        maxInFlightSegments: backend.size * Math.max(1, Math.floor(settings.decoding.maxSequences / settings.decoding.beams)),
+      }),
       now: this.#now,
       policyFor: (key) => ({ ...settings.batching, ...settings.modelBatching[parseBatchKey(key)[0]] }),
       execute: async (key, texts, signal) => {
-        const [modelId, , source, target] = parseBatchKey(key);
+        const [modelId, , source, target, beams] = parseBatchKey(key);
         const release = this.#models.hold(modelId);
         try {
-          return await backend.translate(this.#models.job(modelId, source, target, texts), signal);
+          return await backend.translate({ ...this.#models.job(modelId, source, target, texts), ...(beams > 1 && { beams }) }, signal);
         } finally {
           release();
         }
@@ -153,19 +157,22 @@ export class TranslationEngine implements TranslationService {
 
   async #translate(request: TranslateRequest, signal: AbortSignal, started: number): Promise<TranslateResult> {
     const { source, target } = request;
+    const beams = this.#beamWidth(request);
     const model = this.#models.resolve(request.model, source, target);
     const lease = await this.#acquire(model, signal);
     try {
-      const scope = { modelId: model.entry.id, version: model.version, precision: lease.loaded.precision, source, target };
+      const scope = { modelId: model.entry.id, version: model.version, precision: lease.loaded.precision, source, target, beams };
       const texts = request.segments.map(normalizeSegment);
       const keys = texts.map((text) => cacheKey(scope, text));
-      const hits = texts.map((text, i) => (text === '' ? '' : this.#cache.get(keys[i]!)));
+      const alternatives = beams > 1 ? (request.alternatives ?? 0) : 0;
+      // The cache keeps best translations only: a request for alternatives computes its segments (or shares them in flight).
+      const hits = texts.map((text, i) => (text === '' ? '' : alternatives > 0 ? undefined : this.#cache.get(keys[i]!)));
       this.#scheduler.admit(new Set(keys.filter((key, i) => hits[i] === undefined && !this.#cache.isInFlight(key))).size);
-      const batchKey = JSON.stringify([model.entry.id, model.version, source, target] satisfies BatchKey);
+      const batchKey = JSON.stringify([model.entry.id, model.version, source, target, beams] satisfies BatchKey);
       const results = await Promise.all(
         texts.map((text, i) => {
           const hit = hits[i];
-          if (hit !== undefined) return { text: hit, queuedMs: 0, computeMs: 0, chargedMs: 0 };
+          if (hit !== undefined) return { text: hit, queuedMs: 0, computeMs: 0, chargedMs: 0, alternatives: [] };
           return this.#compute(keys[i]!, batchKey, text, signal);
         }),
       );
@@ -179,12 +186,27 @@ export class TranslationEngine implements TranslationService {
         },
         cached: hits.filter((hit, i) => hit !== undefined && texts[i] !== '').length,
         computeSeconds: results.reduce((sum, segment) => sum + segment.chargedMs, 0) / 1000,
+        ...(alternatives > 0 && { alternatives: results.map((segment) => (segment.alternatives ?? []).slice(0, alternatives)) }),
       };
       this.options.observer?.translated({ source, target, segments: texts, result });
       return result;
     } finally {
       lease.release();
     }
+  }
+
+  /**
+   * The beam width a request decodes with: its own, else the server's, widened to give the alternatives it
+   * asks for (up to the contract's maxBeams). The pipeline decoder searches greedily: it refuses a wider beam
+   * and gives no alternatives.
+   */
+  #beamWidth(request: TranslateRequest): number {
+    const decoding = this.options.settings.decoding;
+    if (decoding?.mode !== 'continuous') {
+      if ((request.beams ?? 1) === 1) return 1;
+      throw new TranslationError('unsupported-option', `This server decodes greedily (SOTTO_DECODER=pipeline), so beams must be 1, not ${request.beams}.`);
+    }
+    return Math.min(maxBeams, Math.max(request.beams ?? decoding.beams, (request.alternatives ?? 0) + 1));
   }
 
   /**

@@ -3,6 +3,8 @@ export type TranslationErrorCode =
   | 'unknown-model'
   | 'unknown-language'
   | 'unsupported-direction'
+  /** A request option this server's configuration cannot serve (a beam width under the pipeline decoder). */
+  | 'unsupported-option'
   | 'queue-full'
   | 'model-unavailable'
   | 'worker-failed'

@@ -51,7 +51,7 @@ const init: WorkerInit = {
   providers: ['cpu'],
   precision: 'auto',
   threads: { intraOpNumThreads: 1, interOpNumThreads: 1 },
-  decoding: { mode: 'pipeline', maxSequences: 1, tokenBudget: 1 },
+  decoding: { mode: 'pipeline', maxSequences: 1, tokenBudget: 1, beams: 1 },
 };
 const spec: LoadSpec = { modelId: 'sotto/m', precisions: ['q8'], warmUp: {} };
 const job = { modelId: 'sotto/m', texts: ['a', 'b'] };
@@ -86,7 +86,7 @@ describe('InferencePool', () => {
     const { pool: p, workers } = pool(2, works);
     expect(await p.load(spec)).toEqual({ provider: 'cpu', precision: 'q8', failures: [], loadMs: 1 });
     expect(workers.map((w) => w.received.map((m) => m.type))).toEqual([['load'], ['load']]);
-    expect(await p.translate(job)).toEqual(['a!', 'b!']);
+    expect(await p.translate(job)).toEqual({ outputs: ['a!', 'b!'] });
     expect(p.stats()).toEqual({
       workers: [
         { state: 'ready', busy: false, models: ['sotto/m'] },
@@ -122,7 +122,7 @@ describe('InferencePool', () => {
   it('retries a batch once on the new worker when its worker dies, after the new one has loaded the model', async () => {
     const { pool: p, workers, log } = pool(1, crashesOnTranslate, works);
     await p.load(spec);
-    expect(await p.translate(job)).toEqual(['a!', 'b!']);
+    expect(await p.translate(job)).toEqual({ outputs: ['a!', 'b!'] });
     expect(workers).toHaveLength(2);
     expect(workers[1]!.received.map((m) => m.type)).toEqual(['load', 'translate']);
     expect(p.stats().restarts).toBe(1);
@@ -133,7 +133,7 @@ describe('InferencePool', () => {
     const { pool: p, workers } = pool(1, crashesOnTranslate, crashesOnTranslate, works);
     await p.load(spec);
     await expect(p.translate(job)).rejects.toMatchObject({ name: 'TranslationError', code: 'worker-failed' });
-    expect(await p.translate(job)).toEqual(['a!', 'b!']);
+    expect(await p.translate(job)).toEqual({ outputs: ['a!', 'b!'] });
     expect(workers).toHaveLength(3);
   });
 
@@ -169,7 +169,7 @@ describe('InferencePool', () => {
     workers[0]!.crash();
     const result = p.translate(job);
     expect(p.stats().workers[0]!.state).toBe('respawning');
-    expect(await result).toEqual(['a!', 'b!']);
+    expect(await result).toEqual({ outputs: ['a!', 'b!'] });
   });
 
   it('backs off when workers keep dying before they are ready', async () => {

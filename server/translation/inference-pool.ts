@@ -1,6 +1,6 @@
 import { TranslationError } from './errors.ts';
 import type { SpawnWorker, WorkerHandle } from './worker-hosts.ts';
-import type { FromWorker, LoadSpec, Loaded, ToWorker, TranslateJob, WorkerInit } from './worker-protocol.ts';
+import type { FromWorker, LoadSpec, Loaded, ToWorker, TranslateJob, Translations, WorkerInit } from './worker-protocol.ts';
 
 export interface PoolOptions {
   size: number;
@@ -110,7 +110,7 @@ export class InferencePool {
   }
 
   /** Aborting `signal` asks the worker to drop the job's sequences from its decode (continuous decoder). */
-  async translate(job: TranslateJob, signal?: AbortSignal): Promise<string[]> {
+  async translate(job: TranslateJob, signal?: AbortSignal): Promise<Translations> {
     try {
       return await this.#translateOnce(job, signal);
     } catch (err) {
@@ -137,7 +137,7 @@ export class InferencePool {
     };
   }
 
-  async #translateOnce(job: TranslateJob, signal?: AbortSignal): Promise<string[]> {
+  async #translateOnce(job: TranslateJob, signal?: AbortSignal): Promise<Translations> {
     const slot = await this.#acquire(job.modelId);
     const handle = slot.handle;
     let requestId: number | undefined;
@@ -151,7 +151,8 @@ export class InferencePool {
         return { type: 'translate', id, job };
       }, 'translated');
       if (signal?.aborted) cancel();
-      return (await reply).outputs;
+      const { outputs, alternatives } = await reply;
+      return { outputs, ...(alternatives && { alternatives }) };
     } catch (err) {
       if (err instanceof WorkerDied) throw err;
       throw new TranslationError('worker-failed', `Translation failed in the worker: ${(err as Error).message}`);

@@ -8,7 +8,7 @@ import { Seq2SeqSessions } from './decode/seq2seq-sessions.ts';
 import { rowQuantizingCache } from './onnx/row-quantizing-cache.ts';
 import { choosePrecision, openWithFallback, type Provider, type ProviderFailure } from './providers.ts';
 import { workerInitEnv } from './worker-hosts.ts';
-import type { FromWorker, LoadSpec, Loaded, ModelLanguages, ToWorker, WorkerInit } from './worker-protocol.ts';
+import type { FromWorker, LoadSpec, Loaded, ModelLanguages, ToWorker, Translations, WorkerInit } from './worker-protocol.ts';
 
 /**
  * Runs translation models off the server's event loop, in a worker thread or a child process: with the
@@ -17,7 +17,8 @@ import type { FromWorker, LoadSpec, Loaded, ModelLanguages, ToWorker, WorkerInit
  */
 
 interface Translator {
-  translate(texts: string[], languages: ModelLanguages, signal: AbortSignal): Promise<string[]>;
+  /** `beams` above 1 only reaches a continuous decoder (the engine refuses it under the pipeline), which then gives alternatives. */
+  translate(texts: string[], languages: ModelLanguages, signal: AbortSignal, beams?: number): Promise<Translations>;
   dispose(): Promise<void>;
 }
 
@@ -74,7 +75,7 @@ function pipelineTranslator(translator: Pipeline): Translator {
     translate: async (texts, languages) => {
       const options = languages.srcLang && languages.tgtLang ? { src_lang: languages.srcLang, tgt_lang: languages.tgtLang } : {};
       const outputs = await translator(texts, options);
-      return outputs.map((output) => output.translation_text);
+      return { outputs: outputs.map((output) => output.translation_text) };
     },
     dispose: () => translator.dispose(),
   };
@@ -82,7 +83,12 @@ function pipelineTranslator(translator: Pipeline): Translator {
 
 function continuousTranslator(decoder: ContinuousDecoder): Translator {
   return {
-    translate: (texts, languages, signal) => Promise.all(texts.map((text) => decoder.translate(text, languages, signal))),
+    translate: async (texts, languages, signal, beams = 1) => {
+      const nBest = await Promise.all(texts.map((text) => decoder.hypotheses(text, languages, { signal, beams })));
+      // Hypotheses that differ only in tokens the text leaves out (special ones) read as one.
+      const readings = nBest.map((hypotheses) => [...new Set(hypotheses.map((tokens) => decoder.sessions.decode(tokens)))]);
+      return { outputs: readings.map((reading) => reading[0]!), ...(beams > 1 && { alternatives: readings.map((reading) => reading.slice(1)) }) };
+    },
     dispose: () => decoder.sessions.dispose(),
   };
 }
@@ -156,7 +162,7 @@ async function handle(message: Exclude<ToWorker, { type: 'exit' | 'cancel' }>): 
       const controller = new AbortController();
       running.set(message.id, controller);
       try {
-        return { type: 'translated', id: message.id, outputs: await translator.translate(message.job.texts, message.job, controller.signal) };
+        return { type: 'translated', id: message.id, ...(await translator.translate(message.job.texts, message.job, controller.signal, message.job.beams)) };
       } finally {
         running.delete(message.id);
       }

@@ -4,7 +4,7 @@ import type { MemoryBudget } from './memory-budget.ts';
 import type { Catalog, CatalogModel } from './model-catalog.ts';
 import type { PoolStats } from './inference-pool.ts';
 import type { Provider } from './providers.ts';
-import type { LoadSpec, Loaded, ModelLanguages, TranslateJob } from './worker-protocol.ts';
+import type { LoadSpec, Loaded, ModelLanguages, TranslateJob, Translations } from './worker-protocol.ts';
 
 /** What the engine needs of the inference workers (the InferencePool; a fake in tests). */
 export interface InferenceBackend {
@@ -14,7 +14,7 @@ export interface InferenceBackend {
   load(spec: LoadSpec): Promise<Loaded>;
   unload(modelId: string): Promise<void>;
   /** Aborting `signal` (every segment of the batch gave up) may stop the batch mid-decode. */
-  translate(job: TranslateJob, signal?: AbortSignal): Promise<string[]>;
+  translate(job: TranslateJob, signal?: AbortSignal): Promise<Translations>;
   stats(): PoolStats;
   stop(): Promise<void>;
 }

@@ -7,7 +7,7 @@ interface Call {
   key: string;
   texts: string[];
   signal: AbortSignal;
-  resolve(outputs: string[]): void;
+  resolve(translations: { outputs: string[] }): void;
   reject(err: unknown): void;
 }
 
@@ -26,7 +26,7 @@ function setup(options: Partial<SchedulerOptions> = {}) {
   return { scheduler, calls };
 }
 
-const upper = (call: Call) => call.resolve(call.texts.map((text) => text.toUpperCase()));
+const upper = (call: Call) => call.resolve({ outputs: call.texts.map((text) => text.toUpperCase()) });
 const signal = () => new AbortController().signal;
 
 beforeEach(() => {
@@ -188,7 +188,7 @@ describe('Scheduler', () => {
     const { scheduler, calls } = setup();
     const results = [scheduler.submit('k', 'a', signal()), scheduler.submit('k', 'b', signal())];
     await vi.advanceTimersByTimeAsync(10);
-    calls[0]!.resolve(['only one']);
+    calls[0]!.resolve({ outputs: ['only one'] });
     for (const result of results) await expect(result).rejects.toMatchObject({ code: 'worker-failed' });
   });
 

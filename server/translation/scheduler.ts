@@ -1,6 +1,7 @@
 import { Batcher, estimateTokens, type Batch, type BatchPolicy } from './batcher.ts';
 import { DrainRate } from './drain-rate.ts';
 import { abortReason, TranslationError } from './errors.ts';
+import type { Translations } from './worker-protocol.ts';
 
 export interface SegmentResult {
   text: string;
@@ -10,13 +11,15 @@ export interface SegmentResult {
   computeMs: number;
   /** Segments in its batch, which share `computeMs`. */
   batchSize: number;
+  /** Its other beam search hypotheses, where the decoder gave them. */
+  alternatives?: string[];
 }
 
 /**
  * Translates one batch of one key; must answer with one output per input, in order. `signal` aborts when
  * every segment of the batch gave up (cancelled, past its deadline), so a continuous decoder can drop them.
  */
-export type ExecuteBatch = (key: string, texts: string[], signal: AbortSignal) => Promise<string[]>;
+export type ExecuteBatch = (key: string, texts: string[], signal: AbortSignal) => Promise<Translations>;
 
 export interface SchedulerOptions {
   execute: ExecuteBatch;
@@ -162,15 +165,21 @@ export class Scheduler {
     stillWanted();
     this.options
       .execute(batch.key, texts, abandoned.signal)
-      .then((outputs) => {
-        if (outputs.length !== jobs.length) {
+      .then(({ outputs, alternatives }) => {
+        if (outputs.length !== jobs.length || (alternatives && alternatives.length !== jobs.length)) {
           throw new TranslationError('worker-failed', `A batch of ${jobs.length} segments came back with ${outputs.length} translations.`);
         }
         const computeMs = this.#now() - startedAt;
         this.#drain.record(jobs.length, computeMs);
         this.options.onBatch?.(batch.key, texts, outputs, computeMs);
         jobs.forEach((job, i) =>
-          job.resolve({ text: outputs[i]!, queuedMs: startedAt - job.submittedAt, computeMs, batchSize: jobs.length }),
+          job.resolve({
+            text: outputs[i]!,
+            queuedMs: startedAt - job.submittedAt,
+            computeMs,
+            batchSize: jobs.length,
+            ...(alternatives && { alternatives: alternatives[i]! }),
+          }),
         );
       })
       .catch((err: unknown) => {

@@ -17,6 +17,8 @@ export interface TranslateRequest {
   client?: string;
   /** Other translations wanted per segment, besides the best (LibreTranslate's `alternatives`). */
   alternatives?: number;
+  /** Beam width (1: greedy); absent: the server's default (SOTTO_DECODE_BEAMS). */
+  beams?: number;
 }
 
 export interface TranslateResult {

@@ -31,7 +31,7 @@ describe('parseTranslationSettings', () => {
       cacheSize: 10_000,
       memoryBudgetBytes: 16 * 2 ** 30,
       limits: { maxSegments: 128, maxSegmentChars: 2000, maxBodyBytes: 2 ** 20 },
-      decoding: { mode: 'pipeline', maxSequences: 64, tokenBudget: 16_384 },
+      decoding: { mode: 'pipeline', maxSequences: 64, tokenBudget: 16_384, beams: 1 },
     });
     expect(settings({ SOTTO_DECODER: 'continuous' })).toMatchObject({ batching: { maxQueueDelayMs: 0 } });
     expect(parseTranslationSettings({}, { cores: 2, memoryBytes: 2 ** 30 })).toMatchObject({
@@ -60,9 +60,10 @@ describe('parseTranslationSettings', () => {
         SOTTO_MAX_SEGMENTS: '16',
         SOTTO_MAX_SEGMENT_CHARS: '500',
         SOTTO_MAX_BODY_BYTES: '65536',
-        SOTTO_DECODER: 'pipeline',
+        SOTTO_DECODER: 'continuous',
         SOTTO_DECODE_MAX_SEQUENCES: '8',
         SOTTO_DECODE_TOKEN_BUDGET: '2048',
+        SOTTO_DECODE_BEAMS: '4',
       }),
     ).toEqual({
       models: ['sotto/a', 'sotto/b'],
@@ -78,7 +79,7 @@ describe('parseTranslationSettings', () => {
       cacheSize: 0,
       memoryBudgetBytes: 512 * 2 ** 20,
       limits: { maxSegments: 16, maxSegmentChars: 500, maxBodyBytes: 65536 },
-      decoding: { mode: 'pipeline', maxSequences: 8, tokenBudget: 2048 },
+      decoding: { mode: 'continuous', maxSequences: 8, tokenBudget: 2048, beams: 4 },
     });
   });
 
@@ -98,6 +99,8 @@ describe('parseTranslationSettings', () => {
     [{ SOTTO_BATCHING: '{"a/b":{"maxBatch":4}}' }, 'SOTTO_BATCHING='],
     [{ SOTTO_MAX_SEGMENTS: '100', SOTTO_QUEUE_SIZE: '10' }, 'SOTTO_MAX_SEGMENTS="100": must not exceed SOTTO_QUEUE_SIZE (10)'],
     [{ SOTTO_BATCH_PREFERRED_SIZES: '64' }, 'SOTTO_BATCH_PREFERRED_SIZES="64": must not exceed SOTTO_BATCH_MAX_SIZE (16)'],
+    [{ SOTTO_DECODER: 'continuous', SOTTO_DECODE_BEAMS: '5' }, 'SOTTO_DECODE_BEAMS="5": must be at most 4'],
+    [{ SOTTO_DECODE_BEAMS: '2' }, 'SOTTO_DECODE_BEAMS="2": needs SOTTO_DECODER=continuous (the pipeline decoder searches greedily)'],
   ])('rejects %o with a readable message', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);
   });

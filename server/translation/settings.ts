@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PRECISIONS, type Precision } from '../../contract/manifest-schema.ts';
-import { defaultRequestLimits, type RequestLimits } from '../../contract/translation-api.ts';
+import { beams, defaultRequestLimits, maxBeams, type RequestLimits } from '../../contract/translation-api.ts';
 import { readSettings, setting, thisMachine, type Machine, type SettingsResult } from '../settings/setting.ts';
 import { commaList, modelId, wholeNumber } from '../settings/schemas.ts';
 import type { BatchPolicy } from './batcher.ts';
@@ -16,6 +16,8 @@ export interface DecodingSettings {
   maxSequences: number;
   /** Cached tokens over one worker's running sequences (continuous). */
   tokenBudget: number;
+  /** Beam width of a request that names none (continuous; the pipeline searches greedily). */
+  beams: number;
 }
 
 export interface TranslationSettings {
@@ -200,17 +202,26 @@ export const translationSettings = {
     schema: wholeNumber(1),
     doc: "cached tokens (the sum of the running segments' lengths) one worker's decode holds at most; newcomers wait below it (continuous)",
   }),
+  decodeBeams: setting({
+    env: 'SOTTO_DECODE_BEAMS',
+    default: '1',
+    schema: wholeNumber(1).pipe(beams),
+    doc: `beam width of a translation whose request names none, 1 (greedy, as the pipeline decodes) to ${maxBeams}; each beam counts as a segment of \`SOTTO_DECODE_MAX_SEQUENCES\` and of the token budget. Needs \`SOTTO_DECODER=continuous\`; a request's \`beams\` (\`/v1\`) or \`alternatives\` (LibreTranslate, width alternatives + 1) widens it, up to ${maxBeams}`,
+  }),
 };
 
 /** Reads the translation variables (empty ones count as unset); `problems` has one `NAME="value": message` line each. */
 export function parseTranslationSettings(env: Record<string, string | undefined>, machine: Machine = thisMachine()): SettingsResult<TranslationSettings> {
   const reading = readSettings(translationSettings, env, machine);
-  const { maxSegments, queueSize, preferredBatchSizes, maxBatchSize } = reading.values;
+  const { maxSegments, queueSize, preferredBatchSizes, maxBatchSize, decodeBeams, decoder } = reading.values;
   if (maxSegments !== undefined && queueSize !== undefined && maxSegments > queueSize) {
     reading.report('maxSegments', `must not exceed ${translationSettings.queueSize.env} (${queueSize})`);
   }
   if (preferredBatchSizes !== undefined && maxBatchSize !== undefined && preferredBatchSizes.some((size) => size > maxBatchSize)) {
     reading.report('preferredBatchSizes', `must not exceed ${translationSettings.maxBatchSize.env} (${maxBatchSize})`);
+  }
+  if (decodeBeams !== undefined && decodeBeams > 1 && decoder === 'pipeline') {
+    reading.report('decodeBeams', `needs ${translationSettings.decoder.env}=continuous (the pipeline decoder searches greedily)`);
   }
   return reading.result((value) => {
     const threads = threadsPerWorker(machine.cores, value.workers);
@@ -233,7 +244,7 @@ export function parseTranslationSettings(env: Record<string, string | undefined>
       cacheSize: value.cacheSize,
       memoryBudgetBytes: value.memoryBudgetMb * 2 ** 20,
       limits: { maxSegments: value.maxSegments, maxSegmentChars: value.maxSegmentChars, maxBodyBytes: value.maxBodyBytes },
-      decoding: { mode: value.decoder, maxSequences: value.decodeMaxSequences, tokenBudget: value.decodeTokenBudget },
+      decoding: { mode: value.decoder, maxSequences: value.decodeMaxSequences, tokenBudget: value.decodeTokenBudget, beams: value.decodeBeams },
     };
   });
 }

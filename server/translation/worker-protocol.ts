@@ -35,6 +35,15 @@ export interface Loaded {
 export interface TranslateJob extends ModelLanguages {
   modelId: string;
   texts: string[];
+  /** Beam width, when not 1 (continuous decoder only). */
+  beams?: number;
+}
+
+/** A job's translations, one per text, in order. */
+export interface Translations {
+  outputs: string[];
+  /** Per text, its other beam search hypotheses as text (best first, each text once, none equal to the output). */
+  alternatives?: string[][];
 }
 
 export type ToWorker =
@@ -49,5 +58,5 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'loaded'; id: number; loaded: Loaded }
   | { type: 'unloaded'; id: number }
-  | { type: 'translated'; id: number; outputs: string[] }
+  | ({ type: 'translated'; id: number } & Translations)
   | { type: 'failed'; id: number; message: string };

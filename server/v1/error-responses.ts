@@ -24,6 +24,7 @@ const statuses: Record<TranslationErrorCode, { status: ContentfulStatusCode; tit
   'unknown-model': { status: 422, title: 'Unknown Model' },
   'unknown-language': { status: 422, title: 'Unknown Language' },
   'unsupported-direction': { status: 422, title: 'Unsupported Direction' },
+  'unsupported-option': { status: 422, title: 'Unsupported Option' },
   'queue-full': { status: 429, title: 'Too Many Requests' },
   'model-unavailable': { status: 503, title: 'Model Unavailable' },
   'worker-failed': { status: 503, title: 'Translation Failed' },

@@ -53,13 +53,13 @@ describe('POST /v1/translate', () => {
 
   it('passes the model, the lower of the header and body deadlines, and the client signal', async () => {
     const { app: a, service } = app();
-    await a.request('/v1/translate', post({ ...valid, model: 'sotto/x', deadlineMs: 900 }, { 'X-Deadline-Ms': '400' }));
+    await a.request('/v1/translate', post({ ...valid, model: 'sotto/x', deadlineMs: 900, beams: 4 }, { 'X-Deadline-Ms': '400' }));
     await a.request('/v1/translate', post({ ...valid, deadlineMs: 300 }, { 'X-Deadline-Ms': '400' }));
     await a.request('/v1/translate', post(valid));
-    expect(service.requests.map((r) => [r.model, r.deadlineMs])).toEqual([
-      ['sotto/x', 400],
-      [undefined, 300],
-      [undefined, undefined],
+    expect(service.requests.map((r) => [r.model, r.deadlineMs, r.beams])).toEqual([
+      ['sotto/x', 400, 4],
+      [undefined, 300, undefined],
+      [undefined, undefined, undefined],
     ]);
     expect(service.requests[0]!.signal).toBeInstanceOf(AbortSignal);
   });
@@ -124,6 +124,9 @@ describe('POST /v1/translate', () => {
     ['deadline zero', { ...valid, deadlineMs: 0 }, 'deadlineMs'],
     ['deadline fractional', { ...valid, deadlineMs: 1.5 }, 'deadlineMs'],
     ['deadline a string', { ...valid, deadlineMs: '100' }, 'deadlineMs'],
+    ['beams zero', { ...valid, beams: 0 }, 'beams'],
+    ['beams above 4', { ...valid, beams: 5 }, 'beams'],
+    ['beams fractional', { ...valid, beams: 2.5 }, 'beams'],
     ['body an array', [valid], ''],
     ['body null', null, ''],
   ])('answers %s with 422 naming the field', async (_name, body, path) => {
@@ -142,6 +145,7 @@ describe('POST /v1/translate', () => {
     ['unknown-model', 422, undefined],
     ['unknown-language', 422, undefined],
     ['unsupported-direction', 422, undefined],
+    ['unsupported-option', 422, undefined],
     ['queue-full', 429, 7],
     ['model-unavailable', 503, 30],
     ['worker-failed', 503, undefined],

@@ -1,50 +1,38 @@
 import { abortReason } from '../errors.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
-import { gatherRows, rowTokens, type BatchRow, type DecodeBatch } from './decode-batch.ts';
+import type { BeamSearch } from './beam-search.ts';
+import { gatherRows, rowTokens, type DecodeBatch, type RowSource } from './decode-batch.ts';
+import { Row, Sequence } from './decode-sequence.ts';
 import { finished, nextToken } from './generation-rules.ts';
-import type { EncodedSource, Seq2SeqSessions } from './seq2seq-sessions.ts';
+import type { Seq2SeqSessions } from './seq2seq-sessions.ts';
 
 /**
  * Iteration-level (continuous) batching, in the manner of Orca: between two decoder steps, sequences
  * that arrived are admitted (their encoder and first decoder step run in one batched call) and
  * finished, cancelled or expired ones leave at once; all running sequences then share one decoder
  * call whatever their lengths (ragged batching, see ragged-decoder.ts). Where the decoder could not be
- * rewritten for that, rows share a call only at equal lengths (lock-step).
+ * rewritten for that, rows share a call only at equal lengths (lock-step). A sequence decodes greedily in
+ * one row, or by beam search (beam-search.ts) in one row per beam, forked between steps from its parents' rows.
  */
 
 export interface DecodeLimits {
-  /** Sequences decoding at once. */
+  /** Sequences decoding at once; a beam search counts as its width. */
   maxSequences: number;
-  /** Cached tokens (self-attention + encoder entries) over all running sequences; the first always runs. */
+  /** Cached tokens (self-attention + encoder entries) over all running sequences, a beam search's times its width; the first always runs. */
   tokenBudget: number;
 }
 
 export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxSequences: 64, tokenBudget: 16_384 };
 
-class Sequence implements BatchRow {
-  kvLength = 0;
-  readonly tokens: number[];
-  readonly encoderLength: number;
-  done = false;
-
-  constructor(
-    readonly source: EncodedSource,
-    decoderStartTokenId: number,
-    readonly signal: AbortSignal | undefined,
-    readonly resolve: (tokens: number[]) => void,
-    readonly reject: (reason: unknown) => void,
-  ) {
-    this.tokens = [decoderStartTokenId];
-    this.encoderLength = source.ids.length;
-  }
-
-  get lastToken(): number {
-    return this.tokens[this.tokens.length - 1]!;
-  }
+export interface DecodeOptions {
+  /** Beam width, 1 (greedy) to the contract's maxBeams; a beam search takes one row of the decode per beam. */
+  beams?: number;
+  signal?: AbortSignal;
 }
 
 export interface DecoderStats {
   steps: number;
+  /** Rows decoding: one per greedy sequence, one per beam of a beam search. */
   running: number;
   waiting: number;
   ragged: boolean;
@@ -52,7 +40,7 @@ export interface DecoderStats {
 
 export class ContinuousDecoder {
   #pending: Sequence[] = [];
-  #batches: DecodeBatch<Sequence>[] = [];
+  #batches: DecodeBatch<Row>[] = [];
   #running = false;
   #steps = 0;
   #ragged: boolean;
@@ -69,23 +57,19 @@ export class ContinuousDecoder {
     return this.#ragged;
   }
 
-  /** Token ids of a translation: the decoder start token, the generated ones, end-of-sentence. */
-  translateIds(text: string, languages: ModelLanguages, signal?: AbortSignal): Promise<number[]> {
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    let source: EncodedSource;
-    try {
-      source = this.sessions.tokenize(text, languages);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return new Promise<number[]>((resolve, reject) => {
-      this.#pending.push(new Sequence(source, this.sessions.rules.decoderStartTokenId, signal, resolve, reject));
-      if (!this.#running) void this.#loop();
-    });
+  /** Token ids of a translation: the decoder start token, the generated ones, end-of-sentence; with beams, the best hypothesis. */
+  async translateIds(text: string, languages: ModelLanguages, signal?: AbortSignal, beams = 1): Promise<number[]> {
+    return (await this.hypotheses(text, languages, { signal, beams }))[0]!;
   }
 
-  async translate(text: string, languages: ModelLanguages, signal?: AbortSignal): Promise<string> {
-    return this.sessions.decode(await this.translateIds(text, languages, signal));
+  /** The token ids of a translation's finished hypotheses, best first: greedy's one, or up to `beams`. */
+  hypotheses(text: string, languages: ModelLanguages, { signal, beams = 1 }: DecodeOptions = {}): Promise<number[][]> {
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    return new Promise<number[][]>((resolve, reject) => {
+      const { rules } = this.sessions;
+      this.#pending.push(new Sequence(this.sessions.tokenize(text, languages), rules.decoderStartTokenId, beams, rules, signal, resolve, reject));
+      if (!this.#running) void this.#loop();
+    });
   }
 
   /** Resolves after the decoder's next step (or at once when idle), for tests and the self-check. */
@@ -95,7 +79,7 @@ export class ContinuousDecoder {
   }
 
   stats(): DecoderStats {
-    return { steps: this.#steps, running: this.#batches.reduce((n, b) => n + b.rows.length, 0), waiting: this.#pending.length, ragged: this.#ragged };
+    return { steps: this.#steps, running: this.#batches.reduce((rows, batch) => rows + batch.rows.length, 0), waiting: this.#pending.length, ragged: this.#ragged };
   }
 
   /**
@@ -122,20 +106,21 @@ export class ContinuousDecoder {
         this.#dropAborted();
         const running = [...this.#batches];
         const newcomers = this.#admit();
+        const next = new Map<DecodeBatch<Row>, RowSource<Row>[]>();
         if (newcomers.length > 0) {
-          const { batch, logits } = await this.sessions.start(newcomers, newcomers.map((s) => s.source));
-          this.#choose(batch, logits);
+          const { batch, logits } = await this.sessions.start(newcomers.map((s) => s.first), newcomers.map((s) => s.source));
+          next.set(batch, this.#choose(batch, logits));
           this.#batches.push(batch);
         }
-        for (const batch of running) this.#choose(batch, await this.sessions.step(batch));
+        for (const batch of running) next.set(batch, this.#choose(batch, await this.sessions.step(batch)));
         this.#steps += 1;
-        this.#regroup();
+        this.#regroup(next);
         for (const wake of this.#stepWaiters.splice(0)) wake();
         // Lets new sequences and cancellations arrive between two steps.
         await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (err) {
-      for (const sequence of [...this.#batches.flatMap((b) => b.rows), ...this.#pending]) if (!sequence.done) sequence.reject(err);
+      for (const sequence of new Set([...this.#batches.flatMap((b) => b.rows.map((row) => row.sequence)), ...this.#pending])) if (!sequence.done) sequence.fail(err);
       this.#batches = [];
       this.#pending = [];
     } finally {
@@ -144,62 +129,118 @@ export class ContinuousDecoder {
     }
   }
 
+  /** Cancelled and expired sequences leave, all their rows at once. */
   #dropAborted(): void {
     const abort = (sequence: Sequence) => {
       if (sequence.done || !sequence.signal?.aborted) return false;
-      sequence.done = true;
-      sequence.reject(abortReason(sequence.signal));
+      sequence.fail(abortReason(sequence.signal));
       return true;
     };
     this.#pending = this.#pending.filter((sequence) => !abort(sequence));
     let removed = false;
-    for (const batch of this.#batches) for (const row of batch.rows) removed = abort(row) || removed;
-    if (removed) this.#regroup();
+    for (const batch of this.#batches) for (const row of batch.rows) removed = abort(row.sequence) || removed;
+    if (!removed) return;
+    const live = (batch: DecodeBatch<Row>) => batch.rows.flatMap((row, index) => (row.sequence.done ? [] : [{ batch, index, row }]));
+    this.#regroup(new Map(this.#batches.map((batch) => [batch, live(batch)])));
   }
 
+  /** Waiting sequences that fit: each counts `width` rows of the sequence limit and of the token budget. */
   #admit(): Sequence[] {
-    let rows = this.#batches.reduce((n, b) => n + b.rows.length, 0);
-    let tokens = this.#batches.reduce((n, b) => n + b.rows.reduce((sum, row) => sum + rowTokens(row), 0), 0);
+    const running = new Map<Sequence, Row>();
+    for (const batch of this.#batches) for (const row of batch.rows) running.set(row.sequence, row);
+    let rows = 0;
+    let tokens = 0;
+    for (const [sequence, row] of running) {
+      rows += sequence.width;
+      tokens += sequence.width * rowTokens(row);
+    }
     const admitted: Sequence[] = [];
-    while (this.#pending.length > 0 && rows < this.limits.maxSequences) {
-      const cost = rowTokens(this.#pending[0]!);
-      if (rows > 0 && tokens + cost > this.limits.tokenBudget) break;
+    while (this.#pending.length > 0) {
+      const { width, first } = this.#pending[0]!;
+      const cost = width * rowTokens(first);
+      if (rows > 0 && (rows + width > this.limits.maxSequences || tokens + cost > this.limits.tokenBudget)) break;
       admitted.push(this.#pending.shift()!);
-      rows += 1;
+      rows += width;
       tokens += cost;
     }
     return admitted;
   }
 
-  #choose(batch: DecodeBatch<Sequence>, logits: Float32Array): void {
+  /** Chooses every row's next token; returns the rows that go on, each with where its cache is (a beam's: its parent's row). */
+  #choose(batch: DecodeBatch<Row>, logits: Float32Array): RowSource<Row>[] {
     const vocab = logits.length / batch.rows.length;
+    const rowLogits = (index: number) => logits.subarray(index * vocab, (index + 1) * vocab);
     const { rules } = this.sessions;
-    batch.rows.forEach((row, i) => {
-      if (row.done) return;
-      row.tokens.push(nextToken(logits.subarray(i * vocab, (i + 1) * vocab), row.tokens, rules, row.source.forcedBosTokenId));
-      if (!finished(row.tokens, rules)) return;
-      row.done = true;
-      row.resolve(row.tokens);
+    const beamRows = new Map<Sequence, number[]>();
+    batch.rows.forEach((row, index) => {
+      if (row.sequence.search) beamRows.set(row.sequence, [...(beamRows.get(row.sequence) ?? []), index]);
     });
+    const next: RowSource<Row>[] = [];
+    batch.rows.forEach((row, index) => {
+      const { sequence } = row;
+      if (sequence.done) return;
+      if (sequence.search) {
+        // A beam search steps all its beams at its first row; its children take that place in the batch.
+        const indices = beamRows.get(sequence)!;
+        if (indices[0] !== index) return;
+        const ranked = [...indices].sort((a, b) => batch.rows[a]!.rank - batch.rows[b]!.rank);
+        next.push(...this.#stepBeams(batch, sequence, sequence.search, ranked, ranked.map(rowLogits)));
+        return;
+      }
+      row.tokens.push(nextToken(rowLogits(index), row.tokens, rules, sequence.source.forcedBosTokenId));
+      if (finished(row.tokens, rules)) sequence.finish([row.tokens]);
+      else next.push({ batch, index, row });
+    });
+    return next;
   }
 
-  /** Finished rows leave; the rest share one batch (ragged) or one batch per length (lock-step). */
-  #regroup(): void {
+  /** `indices`: the search's rows in its beams' order. */
+  #stepBeams(batch: DecodeBatch<Row>, sequence: Sequence, search: BeamSearch, indices: number[], logits: Float32Array[]): RowSource<Row>[] {
+    const parents = indices.map((index) => batch.rows[index]!);
+    const children = search.step(parents, logits);
+    if (search.done) {
+      try {
+        sequence.finish(search.results().map((hypothesis) => hypothesis.tokens));
+      } catch (err) {
+        sequence.fail(err);
+      }
+      return [];
+    }
+    const sources = children.map((child, rank) => {
+      const parent = parents[child.parent]!;
+      return { batch, index: indices[child.parent]!, row: new Row(sequence, [...parent.tokens, child.token], parent.kvLength, child.score, rank) };
+    });
+    // Each parent with one child: every child takes its parent's row, and the batch's caches need no copy.
+    const oneEach = sources.length === parents.length && new Set(children.map((child) => child.parent)).size === parents.length;
+    return oneEach ? sources.sort((a, b) => a.index - b.index) : sources;
+  }
+
+  /**
+   * The rows that go on (per batch, from #choose or #dropAborted) make the next batches: one (ragged) or one
+   * per length (lock-step). A batch whose every row goes on in its own place (as itself, or as the one child
+   * of its beam) is kept, with its caches as they are.
+   */
+  #regroup(next: Map<DecodeBatch<Row>, RowSource<Row>[]>): void {
     const shape = this.sessions.shape;
-    const unchanged = (batch: DecodeBatch<Sequence>) => batch.rows.every((row) => !row.done);
-    const sources = (batches: DecodeBatch<Sequence>[]) =>
-      batches.flatMap((batch) => batch.rows.flatMap((row, index) => (row.done ? [] : [{ batch, index, row }])));
+    const sources = (batch: DecodeBatch<Row>) => next.get(batch) ?? [];
+    // Takes the rows that go on into the batch when each keeps its place.
+    const keptInPlace = (batch: DecodeBatch<Row>) => {
+      const rows = sources(batch);
+      if (rows.length !== batch.rows.length || !rows.every((source, index) => source.index === index)) return false;
+      batch.rows = rows.map((source) => source.row);
+      return true;
+    };
     if (this.#ragged) {
-      if (this.#batches.length <= 1 && this.#batches.every(unchanged)) return;
-      const rows = sources(this.#batches);
+      if (this.#batches.length <= 1 && this.#batches.every(keptInPlace)) return;
+      const rows = this.#batches.flatMap(sources);
       this.#batches = rows.length > 0 ? [gatherRows(rows, shape)] : [];
       return;
     }
-    const byLength = new Map<number, DecodeBatch<Sequence>[]>();
+    const byLength = new Map<number, DecodeBatch<Row>[]>();
     for (const batch of this.#batches) {
-      if (batch.rows.every((row) => row.done)) continue;
+      if (sources(batch).length === 0) continue;
       byLength.set(batch.pastLength, [...(byLength.get(batch.pastLength) ?? []), batch]);
     }
-    this.#batches = [...byLength.values()].map((group) => (group.length === 1 && unchanged(group[0]!) ? group[0]! : gatherRows(sources(group), shape)));
+    this.#batches = [...byLength.values()].map((group) => (group.length === 1 && keptInPlace(group[0]!) ? group[0]! : gatherRows(group.flatMap(sources), shape)));
   }
 }

@@ -5,7 +5,8 @@ const marian = parseGenerationRules({ bad_words_ids: [[9]], decoder_start_token_
 
 describe('generation rules', () => {
   it('reads generation_config.json, the pipeline setting the length (1 + max new tokens)', () => {
-    expect(marian).toEqual({ decoderStartTokenId: 9, eosTokenId: 0, badWordsIds: [[9]], forcedEosTokenId: 0, maxLength: 5 });
+    expect(marian).toEqual({ decoderStartTokenId: 9, eosTokenId: 0, badWordsIds: [[9]], forcedEosTokenId: 0, maxLength: 5, lengthPenalty: 1, earlyStopping: false });
+    expect(parseGenerationRules({ decoder_start_token_id: 2, eos_token_id: 2, length_penalty: 0.6, early_stopping: 'never' })).toMatchObject({ lengthPenalty: 0.6, earlyStopping: 'never' });
     expect(parseGenerationRules({ decoder_start_token_id: 2, eos_token_id: [2, 3] })).toMatchObject({ eosTokenId: 2, maxLength: 257, badWordsIds: [] });
   });
 

@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * What transformers.js' generate() does to the logits of a translation model, from the model's
  * generation_config.json, for the greedy search its translation pipeline runs (generate() takes only
- * the first candidate of its beam sampler, so num_beams does not change its output).
+ * the first candidate of its beam sampler, so num_beams does not change its output); and how Hugging
+ * Face transformers scores beam hypotheses, for the server's own beam search (beam-search.ts).
  */
 export interface GenerationRules {
   decoderStartTokenId: number;
@@ -14,6 +15,10 @@ export interface GenerationRules {
   forcedEosTokenId?: number;
   /** Longest output, decoder start token included. */
   maxLength: number;
+  /** A finished beam hypothesis scores its log-probability over its length to this power. */
+  lengthPenalty: number;
+  /** Beam search ends once `beams` hypotheses finished (true), when none can do better (false), or never before the longest output ('never'). */
+  earlyStopping: boolean | 'never';
 }
 
 // The translation pipeline's default (text2text-generation), which sets max_length = 1 + max_new_tokens.
@@ -28,6 +33,8 @@ const generationConfig = z.object({
   repetition_penalty: z.number().nullish(),
   no_repeat_ngram_size: z.number().nullish(),
   min_length: z.number().nullish(),
+  length_penalty: z.number().nullish(),
+  early_stopping: z.union([z.boolean(), z.literal('never')]).nullish(),
 });
 
 export class GenerationConfigError extends Error {
@@ -51,7 +58,20 @@ export function parseGenerationRules(json: unknown, maxNewTokens = DEFAULT_MAX_N
     badWordsIds: config.bad_words_ids ?? [],
     ...(config.forced_eos_token_id !== undefined && config.forced_eos_token_id !== null && { forcedEosTokenId: config.forced_eos_token_id }),
     maxLength: 1 + maxNewTokens,
+    lengthPenalty: config.length_penalty ?? 1,
+    earlyStopping: config.early_stopping ?? false,
   };
+}
+
+/** The tokens NoBadWords bans after `tokens`: the last of each bad word whose other tokens end the sequence. */
+export function bannedTokens(tokens: readonly number[], rules: GenerationRules): number[] {
+  const banned: number[] = [];
+  for (const word of rules.badWordsIds) {
+    const prefix = word.length - 1;
+    if (tokens.length < prefix) continue;
+    if (word.slice(0, prefix).every((id, i) => tokens[tokens.length - prefix + i] === id)) banned.push(word[prefix]!);
+  }
+  return banned;
 }
 
 /**
@@ -62,12 +82,7 @@ export function parseGenerationRules(json: unknown, maxNewTokens = DEFAULT_MAX_N
 export function nextToken(logits: Float32Array, tokens: readonly number[], rules: GenerationRules, forcedBosTokenId?: number): number {
   if (rules.forcedEosTokenId !== undefined && tokens.length === rules.maxLength - 1) return rules.forcedEosTokenId;
   if (forcedBosTokenId !== undefined && tokens.length === 1) return forcedBosTokenId;
-  const banned: number[] = [];
-  for (const word of rules.badWordsIds) {
-    const prefix = word.length - 1;
-    if (tokens.length < prefix) continue;
-    if (word.slice(0, prefix).every((id, i) => tokens[tokens.length - prefix + i] === id)) banned.push(word[prefix]!);
-  }
+  const banned = bannedTokens(tokens, rules);
   let best = -1;
   let bestScore = -Infinity;
   // The hot loop of every step (a vocabulary per row): a plain scan, the few banned ids checked only at a new maximum.
