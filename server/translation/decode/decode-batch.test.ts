@@ -26,11 +26,12 @@ describe('gatherRows', () => {
     const a = batch([row(3, 2), row(2, 1)], 16, 2);
     const b = batch([row(1, 3)], 16, 3);
     const merged = gatherRows([{ batch: a, index: 1, row: a.rows[1]! }, { batch: b, index: 0, row: b.rows[0]! }], inPlace);
-    expect(merged).toMatchObject({ pastLength: 16, encoderLength: 3 });
+    expect(merged).toMatchObject({ pastLength: 16, encoderLength: 16 });
     expect(slots(merged, 0)).toEqual([100, 101, ...Array<number>(14).fill(0)]);
     expect(slots(merged, 1)).toEqual([0, ...Array<number>(15).fill(0)]);
-    expect([...merged.caches.encoder[0]!.value]).toEqual([-100, -100, 0, 0, 0, 0, -0, -0, -1, -1, -2, -2]);
-    expect([...merged.caches.encoderMask]).toEqual([1n, 0n, 0n, 1n, 1n, 1n]);
+    const zeros = (n: number) => Array<number>(n).fill(0);
+    expect([...merged.caches.encoder[0]!.value]).toEqual([-100, -100, ...zeros(30), -0, -0, -1, -1, -2, -2, ...zeros(26)]);
+    expect([...merged.caches.encoderMask]).toEqual([1n, ...Array<bigint>(15).fill(0n), 1n, 1n, 1n, ...Array<bigint>(13).fill(0n)]);
   });
 
   it('doubles the capacity when a row has no free slot, keeping its entries where they were', () => {
@@ -47,7 +48,7 @@ describe('gatherRows', () => {
   it('sizes the past to the rows exactly for a decoder that appends (rows of one length)', () => {
     const a = batch([row(3, 1), row(3, 1)], 3, 1);
     const merged = gatherRows([{ batch: a, index: 1, row: a.rows[1]! }], appending);
-    expect(merged.pastLength).toBe(3);
+    expect(merged).toMatchObject({ pastLength: 3, encoderLength: 16 });
     expect(slots(merged, 0)).toEqual([100, 101, 102]);
     expect(withRoom(merged, appending)).toBe(merged);
   });

@@ -69,13 +69,17 @@ function copySpans(from: Float32Array, fromStart: number, fromStride: number, to
   for (let i = 0; i < count; i += 1) to.set(from.subarray(fromStart + i * fromStride, fromStart + i * fromStride + span), toStart + i * toStride);
 }
 
-// The smallest capacity: a multiple of any SIMD width, so a row's slots fall into the same vector lanes at every capacity.
-const MIN_CAPACITY = 16;
+// Padded lengths are multiples of any SIMD width (16 floats), so that a row's valid entries fall into the same
+// vector lanes of a reduction whatever the padding, never into a kernel's scalar tail.
+const LANES = 16;
+
+/** The encoder side's padded length for rows of up to `encoderLength` source tokens. */
+export const encoderCapacity = (encoderLength: number): number => Math.ceil(encoderLength / LANES) * LANES;
 
 /** The past's length axis for rows of up to `kvLength` entries: room for the next entry, doubling (in place), or exactly (appending). */
 export function pastCapacity(kvLength: number, shape: CacheShape): number {
   if (!shape.writesInPlace) return kvLength;
-  let capacity = MIN_CAPACITY;
+  let capacity = LANES;
   while (capacity < kvLength + 1) capacity *= 2;
   return capacity;
 }
@@ -92,7 +96,7 @@ export function gatherRows<R extends BatchRow>(sources: RowSource<R>[], shape: C
   const { layers, heads, headDim, dModel } = shape;
   const batchSize = sources.length;
   const pastLength = pastCapacity(Math.max(0, ...sources.map((s) => s.row.kvLength)), shape);
-  const encoderLength = Math.max(0, ...sources.map((s) => s.row.encoderLength));
+  const encoderLength = encoderCapacity(Math.max(0, ...sources.map((s) => s.row.encoderLength)));
   const caches: BatchCaches = {
     decoder: Array.from({ length: layers }, () => ({ key: new Float32Array(batchSize * heads * pastLength * headDim), value: new Float32Array(batchSize * heads * pastLength * headDim) })),
     encoder: Array.from({ length: layers }, () => ({ key: new Float32Array(batchSize * heads * encoderLength * headDim), value: new Float32Array(batchSize * heads * encoderLength * headDim) })),

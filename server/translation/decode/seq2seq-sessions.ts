@@ -6,7 +6,7 @@ import type { Precision } from '../../../contract/manifest-schema.ts';
 import { quantizeActivationsPerRow } from '../onnx/row-quantization.ts';
 import type { Provider, Threads } from '../providers.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
-import { emptyCaches, pastCapacity, stepInputs, withRoom, type BatchRow, type CacheShape, type DecodeBatch } from './decode-batch.ts';
+import { emptyCaches, encoderCapacity, pastCapacity, stepInputs, withRoom, type BatchRow, type CacheShape, type DecodeBatch } from './decode-batch.ts';
 import { parseGenerationRules, type GenerationRules } from './generation-rules.ts';
 import { POSITION_IDS, rewriteForRaggedBatches, SELF_ATTENTION_MASK } from './ragged-decoder.ts';
 
@@ -112,7 +112,7 @@ export class Seq2SeqSessions {
   async start<R extends BatchRow>(rows: R[], sources: readonly EncodedSource[]): Promise<{ batch: DecodeBatch<R>; logits: Float32Array }> {
     const { layers, heads, headDim } = this.shape;
     const batchSize = rows.length;
-    const length = Math.max(...sources.map((s) => s.ids.length));
+    const length = encoderCapacity(Math.max(...sources.map((s) => s.ids.length)));
     const ids = new BigInt64Array(batchSize * length).fill(BigInt(this.padTokenId));
     const mask = new BigInt64Array(batchSize * length);
     sources.forEach((source, i) => {
