@@ -1,6 +1,6 @@
 import { abortReason } from '../errors.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
-import { gatherRows, rowTokens, type BatchRow, type DecodeBatch } from './decode-batch.ts';
+import { dropRows, gatherRows, rowTokens, type BatchRow, type DecodeBatch } from './decode-batch.ts';
 import { finished, nextToken } from './generation-rules.ts';
 import type { EncodedSource, Seq2SeqSessions } from './seq2seq-sessions.ts';
 
@@ -190,7 +190,11 @@ export class ContinuousDecoder {
     const sources = (batches: DecodeBatch<Sequence>[]) =>
       batches.flatMap((batch) => batch.rows.flatMap((row, index) => (row.done ? [] : [{ batch, index, row }])));
     if (this.#ragged) {
-      if (this.#batches.length <= 1 && this.#batches.every(unchanged)) return;
+      if (this.#batches.length === 1) {
+        const batch = dropRows(this.#batches[0]!, (row) => row.done, shape);
+        this.#batches = batch.rows.length > 0 ? [batch] : [];
+        return;
+      }
       const rows = sources(this.#batches);
       this.#batches = rows.length > 0 ? [gatherRows(rows, shape)] : [];
       return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyCaches, gatherRows, MASKED, pastCapacity, stepInputs, withRoom, type BatchRow, type DecodeBatch } from './decode-batch.ts';
+import { dropRows, emptyCaches, gatherRows, MASKED, pastCapacity, stepInputs, withRoom, type BatchRow, type DecodeBatch } from './decode-batch.ts';
 
 const inPlace = { layers: 1, heads: 1, headDim: 2, dModel: 2, writesInPlace: true };
 const appending = { ...inPlace, writesInPlace: false };
@@ -51,6 +51,22 @@ describe('gatherRows', () => {
     expect(merged).toMatchObject({ pastLength: 3, encoderLength: 16 });
     expect(slots(merged, 0)).toEqual([100, 101, 102]);
     expect(withRoom(merged, appending)).toBe(merged);
+  });
+
+  it('drops leaving rows in place, the last rows filling the gaps, unless the capacity can shrink', () => {
+    const rows = [row(20, 1), row(3, 1), row(17, 1), row(5, 1)];
+    const full = batch(rows, 32, 1);
+    const kept = dropRows(full, (r) => r === rows[0] || r === rows[1], inPlace);
+    expect(kept.rows).toEqual([rows[3], rows[2]]);
+    expect(kept.pastLength).toBe(32);
+    expect(kept.caches.decoder[0]!.key.buffer).toBe(full.caches.decoder[0]!.key.buffer);
+    expect(slots(kept, 0).slice(0, 3)).toEqual([300, 301, 302]);
+    expect(slots(kept, 1).slice(0, 3)).toEqual([200, 201, 202]);
+    expect([...kept.caches.encoder[0]!.key]).toEqual([-300, -300, -200, -200]);
+    expect(dropRows(full, () => false, inPlace)).toBe(full);
+    const shrunk = dropRows(batch(rows, 32, 1), (r) => r.kvLength > 15, inPlace);
+    expect(shrunk).toMatchObject({ rows: [rows[1], rows[3]], pastLength: 16 });
+    expect(slots(shrunk, 1).slice(0, 6)).toEqual([300, 301, 302, 303, 304, 0]);
   });
 
   it('feeds each row its own position and masks the slots after its new entry', () => {

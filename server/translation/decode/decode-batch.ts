@@ -130,6 +130,48 @@ export function gatherRows<R extends BatchRow>(sources: RowSource<R>[], shape: C
 }
 
 /**
+ * The batch without the rows that leave. In place where the past's capacity stays: the last rows move into the
+ * gaps, so a leaving row costs one row's copy, not the whole cache's; gathered anew where the capacity can shrink.
+ */
+export function dropRows<R extends BatchRow>(batch: DecodeBatch<R>, leaves: (row: R) => boolean, shape: CacheShape): DecodeBatch<R> {
+  const staying = batch.rows.filter((row) => !leaves(row));
+  if (staying.length === batch.rows.length) return batch;
+  if (pastCapacity(Math.max(0, ...staying.map((row) => row.kvLength)), shape) !== batch.pastLength) {
+    return gatherRows(batch.rows.flatMap((row, index) => (leaves(row) ? [] : [{ batch, index, row }])), shape);
+  }
+  // Each gap takes the last row that stays.
+  const rows = [...batch.rows];
+  const moves: [from: number, to: number][] = [];
+  for (let i = 0; i < rows.length; ) {
+    if (!leaves(rows[i]!)) {
+      i += 1;
+      continue;
+    }
+    const last = rows.length - 1;
+    if (i < last) moves.push([last, i]);
+    rows[i] = rows[last]!;
+    rows.pop();
+  }
+  const compact = <T extends Float32Array | BigInt64Array>(buffer: T): T => {
+    const rowSize = buffer.length / batch.rows.length;
+    for (const [from, to] of moves) buffer.copyWithin(to * rowSize, from * rowSize, (from + 1) * rowSize);
+    return buffer.subarray(0, rows.length * rowSize) as T;
+  };
+  const { caches } = batch;
+  return {
+    rows,
+    pastLength: batch.pastLength,
+    encoderLength: batch.encoderLength,
+    caches: {
+      decoder: caches.decoder.map(({ key, value }) => ({ key: compact(key), value: compact(value) })),
+      encoder: caches.encoder.map(({ key, value }) => ({ key: compact(key), value: compact(value) })),
+      encoderStates: compact(caches.encoderStates),
+      encoderMask: compact(caches.encoderMask),
+    },
+  };
+}
+
+/**
  * The per-step inputs besides the caches: tokens, positions (the slots the new entries go to) and the
  * additive mask over the capacity, open up to and including each row's new entry.
  */
