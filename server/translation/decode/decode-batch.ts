@@ -5,8 +5,8 @@
  * entry at the row's own slot, inside a capacity that doubles when a row needs room, so a row's entries sit
  * at the same slots whatever the batch; the export's decoder appends, so there all rows share one length
  * and the capacity is that length. A step feeds the decoder's present outputs straight back as the next
- * past; rows are copied only when the batch's membership changes (rows join, leave or, in beam search,
- * fork) or its capacity grows.
+ * past; a leaving row's gap takes the batch's last row, and the whole cache is copied only when rows join
+ * (or, in beam search, fork) or the capacity doubles or can halve.
  */
 
 export interface CacheShape {
