@@ -202,7 +202,9 @@ export class ContinuousDecoder {
     const byLength = new Map<number, DecodeBatch<Sequence>[]>();
     for (const batch of this.#batches) {
       if (batch.rows.every((row) => row.done)) continue;
-      byLength.set(batch.pastLength, [...(byLength.get(batch.pastLength) ?? []), batch]);
+      // A lock-step batch's rows share one length (its capacity may be larger where the decoder writes in place).
+      const length = batch.rows[0]!.kvLength;
+      byLength.set(length, [...(byLength.get(length) ?? []), batch]);
     }
     this.#batches = [...byLength.values()].map((group) => (group.length === 1 && unchanged(group[0]!) ? group[0]! : gatherRows(sources(group), shape)));
   }

@@ -27,6 +27,8 @@ export interface OpenOptions {
   provider: Provider;
   threads: Threads;
   maxNewTokens?: number;
+  /** false: the export's decoder as it is, rows then share a call only at equal lengths (the fallback, for tests). */
+  raggedBatches?: boolean;
 }
 
 const tensor = (type: 'float32' | 'int64' | 'bool', data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => new ort.Tensor(type, data, dims);
@@ -65,9 +67,9 @@ export class Seq2SeqSessions {
       return precision === 'q8' ? quantizeActivationsPerRow(bytes) : bytes;
     };
     let decoderBytes = await load('decoder_model_merged');
-    let raggedProblem: string | undefined;
+    let raggedProblem: string | undefined = options.raggedBatches === false ? 'ragged batches were not asked for' : undefined;
     try {
-      decoderBytes = rewriteForRaggedBatches(decoderBytes).model;
+      if (!raggedProblem) decoderBytes = rewriteForRaggedBatches(decoderBytes).model;
     } catch (err) {
       raggedProblem = err instanceof Error ? err.message : String(err);
     }
