@@ -24,16 +24,16 @@ describe('parseTranslationSettings', () => {
       precision: 'auto',
       workers: 4,
       threads: { intraOpNumThreads: 4, interOpNumThreads: 1 },
-      batching: { maxBatchSize: 16, preferredBatchSizes: [], maxTokens: 4096, maxQueueDelayMs: 10 },
+      batching: { maxBatchSize: 16, preferredBatchSizes: [], maxTokens: 4096, maxQueueDelayMs: 0 },
       modelBatching: {},
       queueSize: 1024,
       deadlineMs: 30_000,
       cacheSize: 10_000,
       memoryBudgetBytes: 16 * 2 ** 30,
       limits: { maxSegments: 128, maxSegmentChars: 2000, maxBodyBytes: 2 ** 20 },
-      decoding: { mode: 'pipeline', maxSequences: 64, tokenBudget: 16_384, beams: 1 },
+      decoding: { mode: 'continuous', maxSequences: 64, tokenBudget: 16_384, beams: 1 },
     });
-    expect(settings({ SOTTO_DECODER: 'continuous' })).toMatchObject({ batching: { maxQueueDelayMs: 0 } });
+    expect(settings({ SOTTO_DECODER: 'pipeline' })).toMatchObject({ batching: { maxQueueDelayMs: 10 } });
     expect(parseTranslationSettings({}, { cores: 2, memoryBytes: 2 ** 30 })).toMatchObject({
       settings: { workers: 1, threads: { intraOpNumThreads: 2 } },
     });
@@ -100,7 +100,7 @@ describe('parseTranslationSettings', () => {
     [{ SOTTO_MAX_SEGMENTS: '100', SOTTO_QUEUE_SIZE: '10' }, 'SOTTO_MAX_SEGMENTS="100": must not exceed SOTTO_QUEUE_SIZE (10)'],
     [{ SOTTO_BATCH_PREFERRED_SIZES: '64' }, 'SOTTO_BATCH_PREFERRED_SIZES="64": must not exceed SOTTO_BATCH_MAX_SIZE (16)'],
     [{ SOTTO_DECODER: 'continuous', SOTTO_DECODE_BEAMS: '5' }, 'SOTTO_DECODE_BEAMS="5": must be at most 4'],
-    [{ SOTTO_DECODE_BEAMS: '2' }, 'SOTTO_DECODE_BEAMS="2": needs SOTTO_DECODER=continuous (the pipeline decoder searches greedily)'],
+    [{ SOTTO_DECODER: 'pipeline', SOTTO_DECODE_BEAMS: '2' }, 'SOTTO_DECODE_BEAMS="2": needs SOTTO_DECODER=continuous (the pipeline decoder searches greedily)'],
   ])('rejects %o with a readable message', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);
   });

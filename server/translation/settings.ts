@@ -184,11 +184,9 @@ export const translationSettings = {
   }),
   decoder: setting({
     env: 'SOTTO_DECODER',
-    // Not yet continuous by default: at q8 its ragged decoder calls are not byte-for-byte batch-independent
-    // (1 of 80 long FLORES generations drifts apart after ~100 steps), which the pipeline is.
-    default: 'pipeline',
+    default: 'continuous',
     schema: z.enum(DECODERS, `must be ${DECODERS.join(' or ')}`),
-    doc: "`pipeline`: transformers.js' translation pipeline, one dynamic batch per worker at a time; `continuous`: the server's own decode loop, where segments join and leave a running decode between decoder steps (at q8 a long segment's translation can still depend on its company, see Decoding)",
+    doc: "`pipeline`: transformers.js' translation pipeline, one dynamic batch per worker at a time; `continuous`: the server's own decode loop, where segments join and leave a running decode between decoder steps",
   }),
   decodeMaxSequences: setting({
     env: 'SOTTO_DECODE_MAX_SEQUENCES',

@@ -123,6 +123,23 @@ describe.skipIf(!present).each(models)('the own decode loop on $id', ({ id, lang
   });
 });
 
+it.skipIf(!present)('falls back to lock-step batches with the export\'s decoder, each sequence getting the same ids alone and together', async () => {
+  const id = 'sotto/opus-mt-en-de-tiny-random';
+  const sessions = await Seq2SeqSessions.open({ modelDir: path.join(modelsDir, ...id.split('/')), modelId: id, precision: 'q8', provider: 'cpu', threads, raggedBatches: false });
+  try {
+    const lockStep = new ContinuousDecoder(sessions);
+    expect(await lockStep.selfCheck({})).toMatch(/not asked for/);
+    const alone: number[][] = [];
+    for (const text of texts) alone.push(await lockStep.translateIds(text, {}));
+    const together = [lockStep.translateIds(texts[3]!, {}), lockStep.translateIds(texts[0]!, {})];
+    await lockStep.nextStep();
+    together.push(...[1, 2, 4, 5].map((i) => lockStep.translateIds(texts[i]!, {})));
+    expect(await Promise.all(together)).toEqual([3, 0, 1, 2, 4, 5].map((i) => alone[i]));
+  } finally {
+    await sessions.dispose();
+  }
+});
+
 it.skipIf(!present || existsSync(path.join(modelsDir, 'sotto', 'nope')))('fails a decode on a model without a generation config clearly', async () => {
   await expect(Seq2SeqSessions.open({ modelDir: path.join(modelsDir, 'sotto', 'nope'), modelId: 'sotto/nope', precision: 'fp32', provider: 'cpu', threads })).rejects.toThrow(/config\.json/);
 });

@@ -1,7 +1,7 @@
 import { abortReason } from '../errors.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
 import type { BeamSearch } from './beam-search.ts';
-import { gatherRows, rowTokens, type DecodeBatch, type RowSource } from './decode-batch.ts';
+import { dropRows, gatherRows, rowTokens, type DecodeBatch, type RowSource } from './decode-batch.ts';
 import { Row, Sequence } from './decode-sequence.ts';
 import { finished, nextToken } from './generation-rules.ts';
 import type { Seq2SeqSessions } from './seq2seq-sessions.ts';
@@ -232,15 +232,33 @@ export class ContinuousDecoder {
     };
     if (this.#ragged) {
       if (this.#batches.length <= 1 && this.#batches.every(keptInPlace)) return;
+      if (this.#batches.length === 1 && this.#leaveInPlace(this.#batches[0]!, sources(this.#batches[0]!))) return;
       const rows = this.#batches.flatMap(sources);
       this.#batches = rows.length > 0 ? [gatherRows(rows, shape)] : [];
       return;
     }
     const byLength = new Map<number, DecodeBatch<Row>[]>();
     for (const batch of this.#batches) {
-      if (sources(batch).length === 0) continue;
-      byLength.set(batch.pastLength, [...(byLength.get(batch.pastLength) ?? []), batch]);
+      const rows = sources(batch);
+      if (rows.length === 0) continue;
+      // A lock-step batch's rows share one length (its capacity may be larger where the decoder writes in place).
+      const length = rows[0]!.row.kvLength;
+      byLength.set(length, [...(byLength.get(length) ?? []), batch]);
     }
     this.#batches = [...byLength.values()].map((group) => (group.length === 1 && keptInPlace(group[0]!) ? group[0]! : gatherRows(group.flatMap(sources), shape)));
+  }
+
+  /**
+   * When no beam forked (every row that goes on has a cache row of its own), the rows that leave are taken
+   * out in place (one row copied per gap) instead of gathering the whole batch anew.
+   */
+  #leaveInPlace(batch: DecodeBatch<Row>, goingOn: RowSource<Row>[]): boolean {
+    const byIndex = new Map(goingOn.map((source) => [source.index, source.row]));
+    if (byIndex.size !== goingOn.length) return false;
+    const leaving = new Set(batch.rows.filter((_, index) => !byIndex.has(index)));
+    batch.rows = batch.rows.map((row, index) => byIndex.get(index) ?? row);
+    const kept = dropRows(batch, (row) => leaving.has(row), this.sessions.shape);
+    this.#batches = kept.rows.length > 0 ? [kept] : [];
+    return true;
   }
 }

@@ -1,9 +1,12 @@
 /**
  * The rows that share decoder calls, and their caches laid out as the merged decoder takes them: the
- * self-attention past [batch, heads, past, headDim] left-padded (every row's newest entry last, so one
- * step appends to all), the encoder's keys/values, states and mask right-padded. A step feeds the
- * decoder's present outputs straight back as the next past; rows are copied only when the batch's
- * membership changes (rows join, leave or, in beam search, fork).
+ * self-attention past [batch, heads, capacity, headDim] with every row's entries from slot 0, the encoder's
+ * keys/values, states and mask right-padded. A decoder rewritten for ragged batches writes each row's new
+ * entry at the row's own slot, inside a capacity that doubles when a row needs room, so a row's entries sit
+ * at the same slots whatever the batch; the export's decoder appends, so there all rows share one length
+ * and the capacity is that length. A step feeds the decoder's present outputs straight back as the next
+ * past; a leaving row's gap takes the batch's last row, and the whole cache is copied only when rows join
+ * (or, in beam search, fork) or the capacity doubles or can halve.
  */
 
 export interface CacheShape {
@@ -11,6 +14,8 @@ export interface CacheShape {
   heads: number;
   headDim: number;
   dModel: number;
+  /** The decoder writes a row's new self-attention entry at the row's slot of a fixed capacity (ragged-decoder.ts), instead of appending it. */
+  writesInPlace: boolean;
 }
 
 /** What the batch needs of a sequence's row. */
@@ -33,7 +38,7 @@ export interface BatchCaches {
 
 export interface DecodeBatch<R extends BatchRow> {
   rows: R[];
-  /** Padded self-attention length. */
+  /** The self-attention past's length axis: its capacity (rows hold kvLength entries from slot 0). */
   pastLength: number;
   /** Padded encoder length. */
   encoderLength: number;
@@ -64,12 +69,34 @@ function copySpans(from: Float32Array, fromStart: number, fromStride: number, to
   for (let i = 0; i < count; i += 1) to.set(from.subarray(fromStart + i * fromStride, fromStart + i * fromStride + span), toStart + i * toStride);
 }
 
-/** A new batch of the given rows, each copied from where it is now; padding shrinks to the longest row. */
+// Padded lengths are multiples of any SIMD width (16 floats), so that a row's valid entries fall into the same
+// vector lanes of a reduction whatever the padding, never into a kernel's scalar tail.
+const LANES = 16;
+
+/** The encoder side's padded length for rows of up to `encoderLength` source tokens. */
+export const encoderCapacity = (encoderLength: number): number => Math.ceil(encoderLength / LANES) * LANES;
+
+/** The past's length axis for rows of up to `kvLength` entries: room for the next entry, doubling (in place), or exactly (appending). */
+export function pastCapacity(kvLength: number, shape: CacheShape): number {
+  if (!shape.writesInPlace) return kvLength;
+  let capacity = LANES;
+  while (capacity < kvLength + 1) capacity *= 2;
+  return capacity;
+}
+
+/** The batch itself, or (when a row has no free slot for the next entry) its rows copied into a doubled capacity. */
+export function withRoom<R extends BatchRow>(batch: DecodeBatch<R>, shape: CacheShape): DecodeBatch<R> {
+  const longest = Math.max(0, ...batch.rows.map((row) => row.kvLength));
+  if (!shape.writesInPlace || longest < batch.pastLength) return batch;
+  return gatherRows(batch.rows.map((row, index) => ({ batch, index, row })), shape);
+}
+
+/** A new batch of the given rows, each copied from where it is now; padding shrinks to what the longest row needs. */
 export function gatherRows<R extends BatchRow>(sources: RowSource<R>[], shape: CacheShape): DecodeBatch<R> {
   const { layers, heads, headDim, dModel } = shape;
   const batchSize = sources.length;
-  const pastLength = Math.max(0, ...sources.map((s) => s.row.kvLength));
-  const encoderLength = Math.max(0, ...sources.map((s) => s.row.encoderLength));
+  const pastLength = pastCapacity(Math.max(0, ...sources.map((s) => s.row.kvLength)), shape);
+  const encoderLength = encoderCapacity(Math.max(0, ...sources.map((s) => s.row.encoderLength)));
   const caches: BatchCaches = {
     decoder: Array.from({ length: layers }, () => ({ key: new Float32Array(batchSize * heads * pastLength * headDim), value: new Float32Array(batchSize * heads * pastLength * headDim) })),
     encoder: Array.from({ length: layers }, () => ({ key: new Float32Array(batchSize * heads * encoderLength * headDim), value: new Float32Array(batchSize * heads * encoderLength * headDim) })),
@@ -84,10 +111,9 @@ export function gatherRows<R extends BatchRow>(sources: RowSource<R>[], shape: C
     const fromEncoder = batch.encoderLength;
     for (let layer = 0; layer < layers; layer += 1) {
       for (const part of ['key', 'value'] as const) {
-        // Self-attention: the row's last kv entries, right-aligned.
         copySpans(
-          from.decoder[layer]![part], (index * heads * fromPast + fromPast - kv) * headDim, fromPast * headDim,
-          caches.decoder[layer]![part], (to * heads * pastLength + pastLength - kv) * headDim, pastLength * headDim,
+          from.decoder[layer]![part], index * heads * fromPast * headDim, fromPast * headDim,
+          caches.decoder[layer]![part], to * heads * pastLength * headDim, pastLength * headDim,
           kv * headDim, heads,
         );
         copySpans(
@@ -103,11 +129,56 @@ export function gatherRows<R extends BatchRow>(sources: RowSource<R>[], shape: C
   return { rows: sources.map((s) => s.row), pastLength, encoderLength, caches };
 }
 
-/** The per-step inputs besides the caches: tokens, positions and the additive mask over the padded past plus the new token. */
+/**
+ * The batch without the rows that leave. In place where the past's capacity stays: the last rows move into the
+ * gaps, so a leaving row costs one row's copy, not the whole cache's; gathered anew where the capacity can shrink.
+ */
+export function dropRows<R extends BatchRow>(batch: DecodeBatch<R>, leaves: (row: R) => boolean, shape: CacheShape): DecodeBatch<R> {
+  const staying = batch.rows.filter((row) => !leaves(row));
+  if (staying.length === batch.rows.length) return batch;
+  if (pastCapacity(Math.max(0, ...staying.map((row) => row.kvLength)), shape) !== batch.pastLength) {
+    return gatherRows(batch.rows.flatMap((row, index) => (leaves(row) ? [] : [{ batch, index, row }])), shape);
+  }
+  // Each gap takes the last row that stays.
+  const rows = [...batch.rows];
+  const moves: [from: number, to: number][] = [];
+  for (let i = 0; i < rows.length; ) {
+    if (!leaves(rows[i]!)) {
+      i += 1;
+      continue;
+    }
+    const last = rows.length - 1;
+    if (i < last) moves.push([last, i]);
+    rows[i] = rows[last]!;
+    rows.pop();
+  }
+  const compact = <T extends Float32Array | BigInt64Array>(buffer: T): T => {
+    const rowSize = buffer.length / batch.rows.length;
+    for (const [from, to] of moves) buffer.copyWithin(to * rowSize, from * rowSize, (from + 1) * rowSize);
+    return buffer.subarray(0, rows.length * rowSize) as T;
+  };
+  const { caches } = batch;
+  return {
+    rows,
+    pastLength: batch.pastLength,
+    encoderLength: batch.encoderLength,
+    caches: {
+      decoder: caches.decoder.map(({ key, value }) => ({ key: compact(key), value: compact(value) })),
+      encoder: caches.encoder.map(({ key, value }) => ({ key: compact(key), value: compact(value) })),
+      encoderStates: compact(caches.encoderStates),
+      encoderMask: compact(caches.encoderMask),
+    },
+  };
+}
+
+/**
+ * The per-step inputs besides the caches: tokens, positions (the slots the new entries go to) and the
+ * additive mask over the capacity, open up to and including each row's new entry.
+ */
 export function stepInputs(batch: DecodeBatch<BatchRow>): { inputIds: BigInt64Array; positionIds: BigInt64Array; selfAttentionMask: Float32Array } {
-  const total = batch.pastLength + 1;
-  const selfAttentionMask = new Float32Array(batch.rows.length * total);
-  batch.rows.forEach((row, i) => selfAttentionMask.fill(MASKED, i * total, i * total + batch.pastLength - row.kvLength));
+  const capacity = batch.pastLength;
+  const selfAttentionMask = new Float32Array(batch.rows.length * capacity);
+  batch.rows.forEach((row, i) => selfAttentionMask.fill(MASKED, i * capacity + row.kvLength + 1, (i + 1) * capacity));
   return {
     inputIds: BigInt64Array.from(batch.rows, (row) => BigInt(row.lastToken)),
     positionIds: BigInt64Array.from(batch.rows, (row) => BigInt(row.kvLength)),

@@ -10,13 +10,20 @@ const present = ensureTinyModels();
 const decoder = (id: string, file = 'decoder_model_merged.onnx') => new Uint8Array(readFileSync(path.join(repoRoot, 'models', 'sotto', id, 'onnx', file)));
 
 describe.skipIf(!present)('rewriteForRaggedBatches', () => {
-  it.each(['opus-mt-en-de-tiny-random', 'nllb-tiny-random'])('adds per-row positions and a self-attention mask to %s, one per decoder layer', (id) => {
-    const { model, selfAttentionLayers } = rewriteForRaggedBatches(decoder(id));
-    expect(selfAttentionLayers).toBe(2);
-    const graph = onnxProto.onnx.ModelProto.decode(model).graph!;
-    expect(graph.input!.map((input) => input.name)).toEqual(expect.arrayContaining([POSITION_IDS, SELF_ATTENTION_MASK]));
-    expect(graph.node!.filter((node) => node.input?.includes(SELF_ATTENTION_MASK))).toHaveLength(2);
-  });
+  it.each(['opus-mt-en-de-tiny-random', 'nllb-tiny-random', 'opus-mt-en-de-tiny-random:_fp16', 'opus-mt-en-de-tiny-random:_quantized'])(
+    'adds per-row positions and a self-attention mask to %s, one per decoder layer, writing new entries in place',
+    (variant) => {
+      const [id, suffix = ''] = variant.split(':');
+      const { model, selfAttentionLayers } = rewriteForRaggedBatches(decoder(id!, `decoder_model_merged${suffix}.onnx`));
+      expect(selfAttentionLayers).toBe(2);
+      const graph = onnxProto.onnx.ModelProto.decode(model).graph!;
+      expect(graph.input!.map((input) => input.name)).toEqual(expect.arrayContaining([POSITION_IDS, SELF_ATTENTION_MASK]));
+      expect(graph.node!.filter((node) => node.input?.includes(SELF_ATTENTION_MASK))).toHaveLength(2);
+      expect(graph.node!.filter((node) => node.opType === 'Concat')).toEqual([]);
+      // The causal mask's Ranges are gone with it; the slots' Range is the rewrite's own.
+      expect(graph.node!.filter((node) => node.opType === 'Range').map((node) => node.name)).toEqual(['ragged/slots']);
+    },
+  );
 
   it('refuses what it cannot find, or a decoder rewritten already', () => {
     const rewritten = rewriteForRaggedBatches(decoder('opus-mt-en-de-tiny-random')).model;

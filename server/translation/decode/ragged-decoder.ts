@@ -1,13 +1,17 @@
 import onnxProto from 'onnx-proto';
 
 /**
- * The merged decoders of Optimum's Marian and M2M100 exports have no self-attention mask and derive the
- * new token's position from the past length, so rows with different past lengths cannot share a call.
- * This rewrite adds two inputs, found structurally in the graph:
- * - `position_ids` [batch, 1]: replaces the Range (started from the past length) that indexes the position embedding;
- * - `self_attention_mask` [batch, 1, 1, past + 1]: added to the input of every self-attention Softmax,
- *   so that a row's left padding in a shared past is never attended.
- * With both, one decoder call serves rows of any past lengths (ragged batching).
+ * The merged decoders of Optimum's Marian and M2M100 exports have no self-attention mask, derive the
+ * new token's position from the past length and append the new key and value to the past, so rows with
+ * different past lengths cannot share a call. This rewrite, found structurally in the graph, makes the
+ * past a buffer of fixed capacity in which every row's entries start at slot 0:
+ * - `position_ids` [batch, 1]: replaces the Range (started from the past length) that indexes the position
+ *   embedding, and is the slot where the row's new key and value are written (a Where replaces the Concat,
+ *   so the present has the past's capacity);
+ * - `self_attention_mask` [batch, 1, 1, capacity]: replaces the causal mask at every self-attention Softmax
+ *   (one new token sees all cached ones), masking the slots after the row's new entry.
+ * A row's keys then sit at the same slots whatever the batch and its capacity, so the float reductions
+ * over them add the same terms in the same order (the masked slots add exact zeros).
  */
 
 const { onnx } = onnxProto;
@@ -23,6 +27,7 @@ export class RaggedRewriteError extends Error {
 }
 
 const pastKeyPattern = /^past_key_values\.(\d+)\.decoder\.key$/;
+const pastPattern = /^past_key_values\.(\d+)\.decoder\.(key|value)$/;
 // How far back from a Softmax the past decoder keys' Concat may lie (MatMul, Transpose, Mul, Add, casts).
 const attentionSearchDepth = 8;
 
@@ -63,23 +68,47 @@ function positionRange(graph: GraphProto, producers: Map<string, NodeProto>): No
   return [...found][0]!;
 }
 
-/** Whether a Softmax's scores come from the past decoder keys (self-attention), not the encoder's (cross-attention). */
-function isSelfAttention(softmax: NodeProto, producers: Map<string, NodeProto>): boolean {
+/** The past a Concat appends the new entry to: a past decoder key or value input, directly or through a Cast (fp16). */
+function appendedPast(node: NodeProto, producers: Map<string, NodeProto>): string | undefined {
+  if (node.opType !== 'Concat' || node.input?.length !== 2) return undefined;
+  const first = node.input[0]!;
+  if (pastPattern.test(first)) return first;
+  const cast = producers.get(first);
+  return cast?.opType === 'Cast' && pastPattern.test(cast.input?.[0] ?? '') ? first : undefined;
+}
+
+/** Whether a value is computed, within a few nodes, from a Concat onto the past (self-attention scores, not cross-attention's). */
+function readsAppendedPast(start: string, producers: Map<string, NodeProto>): boolean {
   const seen = new Set<string>();
-  let frontier = [softmax.input?.[0] ?? ''];
+  let frontier = [start];
   for (let depth = 0; depth < attentionSearchDepth && frontier.length > 0; depth += 1) {
     const next: string[] = [];
     for (const value of frontier) {
       const node = producers.get(value);
       if (!node || seen.has(value)) continue;
       seen.add(value);
-      if (node.opType === 'Concat' && (node.input ?? []).some((input) => pastKeyPattern.test(input))) return true;
+      if (appendedPast(node, producers) !== undefined) return true;
       if (node.opType === 'Softmax') continue;
       next.push(...(node.input ?? []));
     }
     frontier = next;
   }
   return false;
+}
+
+/** Drops the nodes no graph output depends on (the causal mask and its Ranges, once replaced); subgraphs keep what they read. */
+function pruneUnused(graph: GraphProto): void {
+  const needed = new Set((graph.output ?? []).map((output) => output.name ?? ''));
+  const reads = (node: NodeProto): string[] => [
+    ...(node.input ?? []),
+    ...(node.attribute ?? []).flatMap((attribute) => [attribute.g, ...(attribute.graphs ?? [])].flatMap((subgraph) => (subgraph?.node ?? []).flatMap(reads))),
+  ];
+  const kept = [...(graph.node ?? [])].reverse().filter((node) => {
+    if (!(node.output ?? []).some((output) => needed.has(output))) return false;
+    for (const input of reads(node)) needed.add(input);
+    return true;
+  });
+  graph.node = kept.reverse();
 }
 
 export interface RaggedRewriteResult {
@@ -96,6 +125,8 @@ export function rewriteForRaggedBatches(bytes: Uint8Array): RaggedRewriteResult 
   if (inputNames.has(POSITION_IDS) || inputNames.has(SELF_ATTENTION_MASK)) throw new RaggedRewriteError('The decoder already has ragged-batch inputs');
   const layers = [...inputNames].filter((name) => pastKeyPattern.test(name)).length;
   if (layers === 0) throw new RaggedRewriteError('The decoder has no past_key_values.*.decoder.key inputs');
+  const opset = Number(model.opsetImport?.find((entry) => !entry.domain)?.version ?? 0);
+  if (opset < 13) throw new RaggedRewriteError(`The decoder's opset ${opset} is older than 13`);
   const producers = producersOf(graph);
 
   const range = positionRange(graph, producers);
@@ -103,19 +134,58 @@ export function rewriteForRaggedBatches(bytes: Uint8Array): RaggedRewriteResult 
   for (const node of graph.node ?? []) node.input = (node.input ?? []).map((input) => (input === positions ? POSITION_IDS : input));
   graph.node = (graph.node ?? []).filter((node) => node !== range);
 
-  const opset = Number(model.opsetImport?.find((entry) => !entry.domain)?.version ?? 0);
-  const softmaxes = (graph.node ?? []).filter((node) => node.opType === 'Softmax' && isSelfAttention(node, producers));
+  const appends = (graph.node ?? []).filter((node) => appendedPast(node, producers) !== undefined);
+  if (appends.length !== 2 * layers) throw new RaggedRewriteError(`Found ${appends.length} Concat nodes onto the past for ${layers} decoder layers`);
+  const axis = (node: NodeProto) => Number(node.attribute?.find((attribute) => attribute.name === 'axis')?.i ?? NaN);
+  if (appends.some((node) => axis(node) !== 2 && axis(node) !== -2)) throw new RaggedRewriteError('A Concat onto the past does not append along the sequence axis');
+  const softmaxes = (graph.node ?? []).filter((node) => node.opType === 'Softmax' && readsAppendedPast(node.input?.[0] ?? '', producers));
   if (softmaxes.length !== layers) throw new RaggedRewriteError(`Found ${softmaxes.length} self-attention Softmax nodes for ${layers} decoder layers`);
-  graph.node = (graph.node ?? []).flatMap((node) => {
-    if (!softmaxes.includes(node)) return [node];
-    const scores = node.input![0]!;
-    const base = `${node.name || node.output![0]}/ragged`;
-    // CastLike keeps the graph's compute type (an fp16 decoder's scores are float16).
-    const mask = opset >= 15 ? `${base}/mask` : SELF_ATTENTION_MASK;
-    const cast: NodeProto[] = opset >= 15 ? [{ opType: 'CastLike', name: mask, input: [SELF_ATTENTION_MASK, scores], output: [mask] }] : [];
-    const masked = `${base}/masked_scores`;
-    return [...cast, { opType: 'Add', name: masked, input: [scores, mask], output: [masked] }, { ...node, input: [masked, ...node.input!.slice(1)] }];
+
+  // The slot of each row's new entry, [batch, 1, capacity, 1]: slot == position_ids.
+  const slot = (part: string) => `ragged/${part}`;
+  const int64 = (values: bigint[]) => ({ dataType: DataType.INT64, dims: values.length === 1 ? [] : [values.length], rawData: new Uint8Array(BigInt64Array.from(values).buffer) });
+  const constant = (name: string, values: bigint[], dims?: number[]): NodeProto => ({
+    opType: 'Constant', name, input: [], output: [name],
+    attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t: { name, ...int64(values), ...(dims && { dims }) } }],
   });
+  const op = (opType: string, input: string[], output: string): NodeProto => ({ opType, name: output, input, output: [output] });
+  const slotNodes: NodeProto[] = [
+    constant(slot('zero'), [0n]),
+    constant(slot('one'), [1n]),
+    constant(slot('sequence_axis'), [2n]),
+    constant(slot('axes'), [1n, 3n]),
+    op('Shape', ['past_key_values.0.decoder.key'], slot('past_shape')),
+    op('Gather', [slot('past_shape'), slot('sequence_axis')], slot('capacity')),
+    op('Range', [slot('zero'), slot('capacity'), slot('one')], slot('slots')),
+    op('Equal', [slot('slots'), POSITION_IDS], slot('is_new')),
+    op('Unsqueeze', [slot('is_new'), slot('axes')], slot('new_slot')),
+  ];
+  // Where the row mask goes: in place of the causal mask (the operand of the Add before the Softmax that does
+  // not come from the keys), else added before the Softmax. CastLike keeps the compute type (fp16 scores).
+  const maskFor = (likeValue: string, base: string): [string, NodeProto] => [`${base}/mask`, { opType: 'CastLike', name: `${base}/mask`, input: [SELF_ATTENTION_MASK, likeValue], output: [`${base}/mask`] }];
+  const before = new Map<NodeProto, NodeProto[]>();
+  for (const softmax of softmaxes) {
+    const scores = softmax.input![0]!;
+    const base = `${softmax.name || softmax.output![0]}/ragged`;
+    const add = producers.get(scores);
+    const causal = add?.opType === 'Add' ? (add.input ?? []).findIndex((input) => !readsAppendedPast(input, producers)) : -1;
+    if (add && causal !== -1) {
+      const [mask, cast] = maskFor(add.input![1 - causal]!, base);
+      add.input = add.input!.map((input, i) => (i === causal ? mask : input));
+      before.set(add, [cast]);
+      continue;
+    }
+    const [mask, cast] = maskFor(scores, base);
+    const masked = `${base}/masked_scores`;
+    before.set(softmax, [cast, { opType: 'Add', name: masked, input: [scores, mask], output: [masked] }]);
+    softmax.input = [masked, ...softmax.input!.slice(1)];
+  }
+  graph.node = (graph.node ?? []).flatMap((node) => {
+    if (appends.includes(node)) return [{ opType: 'Where', name: `${node.name || node.output![0]}/ragged`, input: [slot('new_slot'), node.input![1]!, node.input![0]!], output: node.output }];
+    return [...(before.get(node) ?? []), node];
+  });
+  graph.node = [...slotNodes, ...graph.node];
+  pruneUnused(graph);
 
   const dim = (param: string) => ({ dimParam: param });
   graph.input = [
@@ -123,7 +193,7 @@ export function rewriteForRaggedBatches(bytes: Uint8Array): RaggedRewriteResult 
     { name: POSITION_IDS, type: { tensorType: { elemType: DataType.INT64, shape: { dim: [dim('batch_size'), dim('decoder_sequence_length')] } } } },
     {
       name: SELF_ATTENTION_MASK,
-      type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [dim('batch_size'), { dimValue: 1 }, dim('decoder_sequence_length'), dim('total_sequence_length')] } } },
+      type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [dim('batch_size'), { dimValue: 1 }, dim('decoder_sequence_length'), dim('past_decoder_sequence_length')] } } },
     },
   ];
   return { model: onnx.ModelProto.encode(model).finish(), selfAttentionLayers: layers };

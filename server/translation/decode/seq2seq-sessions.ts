@@ -6,7 +6,7 @@ import type { Precision } from '../../../contract/manifest-schema.ts';
 import { quantizeActivationsPerRow } from '../onnx/row-quantization.ts';
 import type { Provider, Threads } from '../providers.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
-import { emptyCaches, stepInputs, type BatchRow, type CacheShape, type DecodeBatch } from './decode-batch.ts';
+import { emptyCaches, encoderCapacity, pastCapacity, stepInputs, withRoom, type BatchRow, type CacheShape, type DecodeBatch } from './decode-batch.ts';
 import { parseGenerationRules, type GenerationRules } from './generation-rules.ts';
 import { POSITION_IDS, rewriteForRaggedBatches, SELF_ATTENTION_MASK } from './ragged-decoder.ts';
 
@@ -27,6 +27,8 @@ export interface OpenOptions {
   provider: Provider;
   threads: Threads;
   maxNewTokens?: number;
+  /** false: the export's decoder as it is, rows then share a call only at equal lengths (the fallback, for tests). */
+  raggedBatches?: boolean;
 }
 
 const tensor = (type: 'float32' | 'int64' | 'bool', data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => new ort.Tensor(type, data, dims);
@@ -41,7 +43,14 @@ export class Seq2SeqSessions {
     readonly padTokenId: number,
     /** Why the decoder could not be rewritten for ragged batches (rows then share a call only at equal lengths). */
     readonly raggedProblem: string | undefined,
-  ) {}
+  ) {
+    const presents = (kind: string) => Array.from({ length: shape.layers }, (_, layer) => [`present.${layer}.${kind}.key`, `present.${layer}.${kind}.value`]).flat();
+    this.#stepOutputs = ['logits', ...presents('decoder')];
+    this.#startOutputs = [...this.#stepOutputs, ...presents('encoder')];
+  }
+
+  readonly #stepOutputs: string[];
+  readonly #startOutputs: string[];
 
   static async open(options: OpenOptions): Promise<Seq2SeqSessions> {
     const { modelDir, precision } = options;
@@ -58,9 +67,9 @@ export class Seq2SeqSessions {
       return precision === 'q8' ? quantizeActivationsPerRow(bytes) : bytes;
     };
     let decoderBytes = await load('decoder_model_merged');
-    let raggedProblem: string | undefined;
+    let raggedProblem: string | undefined = options.raggedBatches === false ? 'ragged batches were not asked for' : undefined;
     try {
-      decoderBytes = rewriteForRaggedBatches(decoderBytes).model;
+      if (!raggedProblem) decoderBytes = rewriteForRaggedBatches(decoderBytes).model;
     } catch (err) {
       raggedProblem = err instanceof Error ? err.message : String(err);
     }
@@ -74,7 +83,8 @@ export class Seq2SeqSessions {
     const decoder = await ort.InferenceSession.create(decoderBytes, sessionOptions);
     const tokenizer = await AutoTokenizer.from_pretrained(options.modelId);
     const padTokenId = Number(config.pad_token_id ?? rules.eosTokenId);
-    return new Seq2SeqSessions(encoder, decoder, tokenizer, rules, { layers, heads, headDim: dModel / heads, dModel }, padTokenId, raggedProblem);
+    const shape = { layers, heads, headDim: dModel / heads, dModel, writesInPlace: raggedProblem === undefined };
+    return new Seq2SeqSessions(encoder, decoder, tokenizer, rules, shape, padTokenId, raggedProblem);
   }
 
   get ragged(): boolean {
@@ -104,7 +114,7 @@ export class Seq2SeqSessions {
   async start<R extends BatchRow>(rows: R[], sources: readonly EncodedSource[]): Promise<{ batch: DecodeBatch<R>; logits: Float32Array }> {
     const { layers, heads, headDim } = this.shape;
     const batchSize = rows.length;
-    const length = Math.max(...sources.map((s) => s.ids.length));
+    const length = encoderCapacity(Math.max(...sources.map((s) => s.ids.length)));
     const ids = new BigInt64Array(batchSize * length).fill(BigInt(this.padTokenId));
     const mask = new BigInt64Array(batchSize * length);
     sources.forEach((source, i) => {
@@ -113,11 +123,15 @@ export class Seq2SeqSessions {
     });
     const encoded = await this.encoder.run({ input_ids: tensor('int64', ids, [batchSize, length]), attention_mask: tensor('int64', mask, [batchSize, length]) });
     const states = encoded.last_hidden_state!.data as Float32Array;
-    const batch: DecodeBatch<R> = { rows, pastLength: 0, encoderLength: length, caches: { ...emptyCaches(layers), encoderStates: states, encoderMask: mask } };
+    const capacity = pastCapacity(0, this.shape);
+    const batch: DecodeBatch<R> = { rows, pastLength: capacity, encoderLength: length, caches: { ...emptyCaches(layers), encoderStates: states, encoderMask: mask } };
     const empty = new Float32Array(0);
     const pasts: Record<string, ort.Tensor> = {};
     for (let layer = 0; layer < layers; layer += 1) {
-      for (const kind of ['decoder', 'encoder']) for (const part of ['key', 'value']) pasts[`past_key_values.${layer}.${kind}.${part}`] = tensor('float32', empty, [batchSize, heads, 0, headDim]);
+      for (const part of ['key', 'value']) {
+        pasts[`past_key_values.${layer}.decoder.${part}`] = tensor('float32', new Float32Array(batchSize * heads * capacity * headDim), [batchSize, heads, capacity, headDim]);
+        pasts[`past_key_values.${layer}.encoder.${part}`] = tensor('float32', empty, [batchSize, heads, 0, headDim]);
+      }
     }
     const outputs = await this.#runDecoder(batch, pasts, false);
     for (let layer = 0; layer < layers; layer += 1) {
@@ -132,6 +146,9 @@ export class Seq2SeqSessions {
   /** One decoder step for every row of the batch; the batch's caches become the decoder's present outputs. */
   async step<R extends BatchRow>(batch: DecodeBatch<R>): Promise<Float32Array> {
     const { layers, heads, headDim } = this.shape;
+    const roomy = withRoom(batch, this.shape);
+    batch.pastLength = roomy.pastLength;
+    batch.caches = roomy.caches;
     const batchSize = batch.rows.length;
     const pasts: Record<string, ort.Tensor> = {};
     for (let layer = 0; layer < layers; layer += 1) {
@@ -156,9 +173,10 @@ export class Seq2SeqSessions {
     };
     if (this.ragged) {
       feeds[POSITION_IDS] = tensor('int64', positionIds, [batchSize, 1]);
-      feeds[SELF_ATTENTION_MASK] = tensor('float32', selfAttentionMask, [batchSize, 1, 1, batch.pastLength + 1]);
+      feeds[SELF_ATTENTION_MASK] = tensor('float32', selfAttentionMask, [batchSize, 1, 1, batch.pastLength]);
     }
-    return this.decoder.run(feeds);
+    // On the cache branch the encoder's presents are the past passed through: not fetched.
+    return this.decoder.run(feeds, useCache ? this.#stepOutputs : this.#startOutputs);
   }
 
   /** Takes the present self-attention caches as the batch's new past; returns the logits, [batch, vocab]. */
@@ -169,7 +187,7 @@ export class Seq2SeqSessions {
         value: outputs[`present.${layer}.decoder.value`]!.data as Float32Array,
       };
     }
-    batch.pastLength += 1;
+    if (!this.shape.writesInPlace) batch.pastLength += 1;
     for (const row of batch.rows) row.kvLength += 1;
     return outputs.logits!.data as Float32Array;
   }
