@@ -5,7 +5,7 @@ import { repoRoot } from '../server/config.ts';
 import { BackgroundMeter } from './server/background-load.ts';
 import { checkCuda } from './server/cuda-check.ts';
 import { hostInfo, loadAverage } from './server/host-info.ts';
-import { parseServerBenchOptions, usage } from './server/options.ts';
+import { BenchRefusal, parseServerBenchOptions, usage } from './server/options.ts';
 import { planScenarios } from './server/plan.ts';
 import { HEADLINE_RATIOS, markdownReport, markdownTables, ratios, type ResultRow } from './server/report.ts';
 import { runRounds, type Track } from './server/rounds.ts';
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const options = parseServerBenchOptions(args);
   if (options.help) return console.log(usage);
-  if (!floresPresent()) throw new Error('FLORES-200 is missing: expected ../shared/data/mt/flores200-devtest-first200.eng next to the repository.');
+  if (!floresPresent()) throw new BenchRefusal('FLORES-200 is missing: expected ../shared/data/mt/flores200-devtest-first200.eng next to the repository.');
 
   const host = hostInfo();
   const startLoad = loadAverage();
@@ -136,6 +136,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  console.error(error instanceof BenchRefusal ? error.message : error instanceof Error ? (error.stack ?? error.message) : error);
   process.exit(1);
 });

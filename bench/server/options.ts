@@ -26,6 +26,9 @@ export const usage = `Usage: npm run bench:server -- [options]
 
 export type NllbMode = 'auto' | 'on' | 'off';
 
+/** A run that cannot go as asked (bad options, CUDA missing): its message says why, no stack needed. */
+export class BenchRefusal extends Error {}
+
 export interface ServerBenchOptions {
   bursts: number;
   burstSize: number;
@@ -45,7 +48,7 @@ export interface ServerBenchOptions {
 
 function whole(name: string, value: string, min: number): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number < min) throw new Error(`--${name} must be a whole number of at least ${min}, got "${value}"\n${usage}`);
+  if (!Number.isInteger(number) || number < min) throw new BenchRefusal(`--${name} must be a whole number of at least ${min}, got "${value}"\n${usage}`);
   return number;
 }
 
@@ -54,8 +57,8 @@ const list = (value: string) => value.split(',').map((item) => item.trim()).filt
 function listOf<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
   const items = list(value);
   const unknown = items.filter((item) => !(allowed as readonly string[]).includes(item));
-  if (unknown.length > 0) throw new Error(`--${name}: unknown ${unknown.join(', ')} (known: ${allowed.join(', ')})\n${usage}`);
-  if (items.length === 0) throw new Error(`--${name} must name at least one\n${usage}`);
+  if (unknown.length > 0) throw new BenchRefusal(`--${name}: unknown ${unknown.join(', ')} (known: ${allowed.join(', ')})\n${usage}`);
+  if (items.length === 0) throw new BenchRefusal(`--${name} must name at least one\n${usage}`);
   return items as T[];
 }
 
@@ -79,10 +82,10 @@ export function parseServerBenchOptions(argv: string[]): ServerBenchOptions {
       help: { type: 'boolean', default: false },
     },
   });
-  if (!['auto', 'on', 'off'].includes(values.nllb)) throw new Error(`--nllb must be auto, on or off, got "${values.nllb}"\n${usage}`);
+  if (!['auto', 'on', 'off'].includes(values.nllb)) throw new BenchRefusal(`--nllb must be auto, on or off, got "${values.nllb}"\n${usage}`);
   const nllbTargets = list(values['nllb-targets']);
   const badTarget = nllbTargets.find((code) => !/^[a-z]{2,3}$/.test(code));
-  if (badTarget !== undefined || nllbTargets.length === 0) throw new Error(`--nllb-targets must list ISO 639 codes such as de,fr, got "${values['nllb-targets']}"\n${usage}`);
+  if (badTarget !== undefined || nllbTargets.length === 0) throw new BenchRefusal(`--nllb-targets must list ISO 639 codes such as de,fr, got "${values['nllb-targets']}"\n${usage}`);
   return {
     bursts: whole('bursts', values.bursts, 1),
     burstSize: whole('burst-size', values['burst-size'], 1),

@@ -3,7 +3,7 @@ import type { Precision } from '../../contract/manifest-schema.ts';
 import { repoRoot } from '../../server/config.ts';
 import { presentPrecisions, readModel } from '../bench-models.ts';
 import type { CudaCheck } from './cuda-check.ts';
-import type { ServerBenchOptions } from './options.ts';
+import { BenchRefusal, type ServerBenchOptions } from './options.ts';
 import { NLLB, SCENARIOS, type Scenario } from './scenarios.ts';
 
 export interface Plan {
@@ -18,7 +18,7 @@ export interface Plan {
  */
 export function selectScenarios(options: Pick<ServerBenchOptions, 'scenarios' | 'providers' | 'nllb'>, cuda: CudaCheck | undefined): Plan {
   if (options.providers.includes('cuda') && !cuda?.available) {
-    throw new Error(`CUDA is unavailable: ${cuda && !cuda.available ? cuda.reason : 'not checked'}. Nothing was measured; run without --providers cuda, or on a machine with an NVIDIA GPU.`);
+    throw new BenchRefusal(`CUDA is unavailable: ${cuda && !cuda.available ? cuda.reason : 'not checked'}. Nothing was measured; run without --providers cuda, or on a machine with an NVIDIA GPU.`);
   }
   const notes: string[] = [];
   let selected = SCENARIOS.filter((scenario) => options.scenarios.includes(scenario.id) && options.providers.includes(scenario.provider));
@@ -26,7 +26,7 @@ export function selectScenarios(options: Pick<ServerBenchOptions, 'scenarios' | 
     selected = selected.filter((scenario) => scenario.model !== NLLB);
     notes.push(`${NLLB} skipped (--nllb off).`);
   }
-  if (selected.length === 0) throw new Error(`No scenario left to run: --scenarios names none on --providers ${options.providers.join(',')}${options.nllb === 'off' ? ' (NLLB off)' : ''}.`);
+  if (selected.length === 0) throw new BenchRefusal(`No scenario left to run: --scenarios names none on --providers ${options.providers.join(',')}${options.nllb === 'off' ? ' (NLLB off)' : ''}.`);
   return { scenarios: selected, notes };
 }
 

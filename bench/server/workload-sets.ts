@@ -1,5 +1,5 @@
 import { readModel } from '../bench-models.ts';
-import type { ServerBenchOptions } from './options.ts';
+import { BenchRefusal, type ServerBenchOptions } from './options.ts';
 import { MARIAN, NLLB, type WorkloadId } from './scenarios.ts';
 import { documentsWorkload, floresWorkload, phrasesWorkload, type Workload } from './workloads.ts';
 
@@ -17,7 +17,7 @@ export type WorkloadSet = ReadonlyMap<WorkloadId, Workload>;
  */
 export function benchWorkloads(sentences: readonly string[], options: ServerBenchOptions): Map<string, WorkloadSet> {
   const unknown = options.nllbTargets.filter((code) => !readModel(NLLB).languages.includes(code));
-  if (unknown.length > 0) throw new Error(`--nllb-targets: ${NLLB} does not know ${unknown.join(', ')}`);
+  if (unknown.length > 0) throw new BenchRefusal(`--nllb-targets: ${NLLB} does not know ${unknown.join(', ')}`);
   const { bursts, arrivalMs } = options;
   const german = ['de'];
   return new Map([
