@@ -9,6 +9,12 @@ describe('bench:server options', () => {
     expect(options).toMatchObject({ providers: ['cpu'], repeats: 3, burstSize: 32, nllb: 'auto', nllbTargets: ['de', 'fr', 'es', 'it'] });
   });
 
+  it('leaves NLLB fp32 on the CPU out unless asked for, by name or with all', () => {
+    expect(parseServerBenchOptions([]).scenarios).not.toContain('nllb-fp32-batch1');
+    expect(parseServerBenchOptions([]).scenarios).toContain('nllb-q8-batch1');
+    expect(parseServerBenchOptions(['--scenarios', 'all']).scenarios).toContain('nllb-fp32-batch1');
+  });
+
   it('takes providers and scenarios as lists, and a quick single repeat', () => {
     const options = parseServerBenchOptions(['--providers', 'cpu, cuda', '--scenarios', 'marian-q8-batch1,cuda-nllb-fp16-continuous', '--repeats', '1']);
     expect(options).toMatchObject({ providers: ['cpu', 'cuda'], scenarios: ['marian-q8-batch1', 'cuda-nllb-fp16-continuous'], repeats: 1 });

@@ -145,7 +145,7 @@ export interface RunSummary {
 }
 
 export const OFFICIAL_COMMANDS =
-  'Official figures: `npm run bench:server` on a quiet machine (NLLB-600M too when its files are on disk; `-- --nllb on` generates them first); ' +
+  'Official figures: `npm run bench:server` on a quiet machine (NLLB-600M q8 too when its files are on disk; `-- --nllb on` generates them first, `-- --scenarios all` adds NLLB fp32); ' +
   'on a machine with an NVIDIA GPU, `npm run bench:server -- --providers cpu,cuda --nllb on` adds the same scenarios on CUDA and the GPU / CPU ratios.';
 
 const percent = (share: number | null) => (share === null ? 'unknown' : `${Math.round(share * 100)}%`);

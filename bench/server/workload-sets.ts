@@ -26,7 +26,7 @@ export function benchWorkloads(sentences: readonly string[], options: ServerBenc
       new Map<WorkloadId, Workload>([
         ['flores', floresWorkload(sentences, { bursts, requests: options.burstSize, arrivalMs, targets: german })],
         ['documents', documentsWorkload(sentences, { bursts, requests: options.documents, arrivalMs, targets: german }, DOCUMENT_SEGMENTS)],
-        ['phrases', phrasesWorkload({ bursts: bursts * 4, requests: PHRASE_REQUESTS, arrivalMs, targets: german })],
+        ['phrases', phrasesWorkload({ bursts: bursts * 2, requests: PHRASE_REQUESTS, arrivalMs, targets: german })],
       ]),
     ],
     [NLLB, new Map<WorkloadId, Workload>([['flores', floresWorkload(sentences, { bursts: options.nllbBursts, requests: options.nllbBurstSize, arrivalMs, targets: options.nllbTargets })]])],
