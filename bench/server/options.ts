@@ -22,7 +22,7 @@ export const usage = `Usage: npm run bench:server -- [options]
   --nllb MODE         the 600M NLLB scenarios: auto (run them when the files are on disk), on (generate them
                       first if missing, minutes), off (default: auto)
   --nllb-bursts N     flores bursts per repeat for NLLB, ~10x slower per segment than Marian (default: 1)
-  --nllb-burst-size B requests per NLLB burst (default: 8)
+  --nllb-burst-size B requests per NLLB burst (default: 6)
   --nllb-targets LIST target languages NLLB's requests take in turn (default: de,fr,es,it)`;
 
 export type NllbMode = 'auto' | 'on' | 'off';
@@ -78,7 +78,7 @@ export function parseServerBenchOptions(argv: string[]): ServerBenchOptions {
       scenarios: { type: 'string', default: DEFAULT_SCENARIO_IDS.join(',') },
       nllb: { type: 'string', default: 'auto' },
       'nllb-bursts': { type: 'string', default: '1' },
-      'nllb-burst-size': { type: 'string', default: '8' },
+      'nllb-burst-size': { type: 'string', default: '6' },
       'nllb-targets': { type: 'string', default: 'de,fr,es,it' },
       help: { type: 'boolean', default: false },
     },
