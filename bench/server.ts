@@ -8,7 +8,7 @@ import { hostInfo, loadAverage } from './server/host-info.ts';
 import { BenchRefusal, parseServerBenchOptions, usage } from './server/options.ts';
 import { planScenarios } from './server/plan.ts';
 import { HEADLINE_RATIOS, markdownReport, markdownTables, ratios, type ResultRow } from './server/report.ts';
-import { runRounds, type Track } from './server/rounds.ts';
+import { runRounds, type RoundPlan, type Track } from './server/rounds.ts';
 import { startScenario, type ScenarioServer } from './server/scenario-server.ts';
 import { describeScenario, effectiveSettings, NLLB, type Scenario } from './server/scenarios.ts';
 import { tokenCounter } from './server/token-counter.ts';
@@ -44,7 +44,7 @@ function failedRows(scenario: Scenario, error: unknown): ResultRow[] {
  * Runs a group of scenarios side by side: all their servers up at once, bursts taken in turns, so that the
  * comparisons within the group share the machine's background load.
  */
-async function runGroup(scenarios: Scenario[], workloads: ReadonlyMap<Workload['id'], Workload>, warmUp: string[], gapMs: number, repeats: number, background: BackgroundMeter): Promise<ResultRow[]> {
+async function runGroup(scenarios: Scenario[], workloads: ReadonlyMap<Workload['id'], Workload>, warmUp: string[], plan: RoundPlan, background: BackgroundMeter): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   const running: ScenarioServer[] = [];
   try {
@@ -58,7 +58,7 @@ async function runGroup(scenarios: Scenario[], workloads: ReadonlyMap<Workload['
     }
     const countTokens = await tokenCounter(scenarios[0]!.model);
     const tracks: Track[] = running.flatMap((r) => r.scenario.workloads.map((id) => ({ running: r, workload: workloads.get(id)!, countTokens })));
-    rows.push(...(await runRounds(tracks, gapMs, repeats, background)));
+    rows.push(...(await runRounds(tracks, plan, background)));
   } finally {
     await Promise.all(running.map((r) => r.server.stop()));
   }
@@ -97,10 +97,11 @@ async function main(): Promise<void> {
   const warmUp = Array.from({ length: Math.min(options.burstSize, 16) }, (_, i) => `This is warm-up sentence number ${i + 1}.`);
 
   const background = new BackgroundMeter();
+  const rounds: RoundPlan = { gapMs: options.gapMs, repeats: options.repeats, cores: host.cores };
   const rows: ResultRow[] = [];
   for (const group of new Set(plan.scenarios.map(groupOf))) {
     const scenarios = plan.scenarios.filter((scenario) => groupOf(scenario) === group);
-    rows.push(...(await runGroup(scenarios, workloads.get(scenarios[0]!.model)!, warmUp, options.gapMs, options.repeats, background)));
+    rows.push(...(await runGroup(scenarios, workloads.get(scenarios[0]!.model)!, warmUp, rounds, background)));
   }
   const order = plan.scenarios.map((scenario) => scenario.id);
   rows.sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));

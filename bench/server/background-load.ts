@@ -16,6 +16,8 @@ export interface CpuSample {
   machineTotal: number;
   /** Ticks of the benchmark process and its descendants, live and reaped. */
   own: number;
+  /** When it was taken, ms (performance.now()). */
+  atMs: number;
 }
 
 /** Busy and total ticks from /proc/stat's aggregate `cpu` line (guest time is already inside user time). */
@@ -76,28 +78,41 @@ function readProcesses(): { pid: number; ppid: number; ticks: number }[] {
 export function sampleCpu(): CpuSample | undefined {
   try {
     const { busy, total } = parseProcStat(readFileSync('/proc/stat', 'utf8'));
-    return { machineBusy: busy, machineTotal: total, own: treeTicks(process.pid, readProcesses()) };
+    return { machineBusy: busy, machineTotal: total, own: treeTicks(process.pid, readProcesses()), atMs: performance.now() };
   } catch {
     return undefined;
   }
 }
 
-/** Sums the counter deltas of many windows (one per burst), so that a scenario's background covers its bursts only. */
+/**
+ * Sums the counter deltas of many windows (one per burst), so that a scenario's figures cover its bursts
+ * only: the background's share, and the CPU time the benchmark's own tree spent (the one server taking
+ * its burst, while the others idle, and the load client).
+ */
 export class BackgroundMeter {
   #busy = 0;
   #total = 0;
   #own = 0;
+  #wallMs = 0;
 
   add(before: CpuSample | undefined, after: CpuSample | undefined): void {
     if (!before || !after) return;
     this.#busy += after.machineBusy - before.machineBusy;
     this.#total += after.machineTotal - before.machineTotal;
     this.#own += after.own - before.own;
+    this.#wallMs += after.atMs - before.atMs;
   }
 
   /** Null when nothing was measured. */
   share(): number | null {
     if (this.#total <= 0) return null;
-    return backgroundShare({ machineBusy: 0, machineTotal: 0, own: 0 }, { machineBusy: this.#busy, machineTotal: this.#total, own: this.#own });
+    return backgroundShare({ machineBusy: 0, machineTotal: 0, own: 0, atMs: 0 }, { machineBusy: this.#busy, machineTotal: this.#total, own: this.#own, atMs: 0 });
+  }
+
+  /** The own tree's CPU seconds; the ticks' rate comes from the windows themselves (all ticks = cores × wall time). */
+  ownCpuSeconds(cores: number): number | null {
+    if (this.#total <= 0 || this.#wallMs <= 0) return null;
+    const ticksPerSecond = this.#total / cores / (this.#wallMs / 1000);
+    return this.#own / ticksPerSecond;
   }
 }

@@ -23,6 +23,11 @@ describe('bench:server ratios', () => {
     expect(overDynamic!.value).toBe(2);
   });
 
+  it('gives the CPU cost per segment of batch 1 over continuous', () => {
+    const rows = [{ ...row('marian-q8-batch1', 'flores', 1), cpuSecondsPerSegment: 1.5 }, { ...row('marian-q8-continuous', 'flores', 3), cpuSecondsPerSegment: 0.5 }];
+    expect(ratios(rows).find((ratio) => ratio.name === 'marian-q8: CPU s per segment, batch1 / continuous')?.value).toBe(3);
+  });
+
   it('gives GPU / CPU throughput when both ran, and nothing when the GPU did not', () => {
     const cpu = [row('nllb-q8-continuous', 'flores', 0.5), row('nllb-fp32-continuous', 'flores', 0.25)];
     const gpu = [row('cuda-nllb-fp16-continuous', 'flores', 20), row('cuda-nllb-fp32-continuous', 'flores', 10)];

@@ -21,6 +21,11 @@ export interface ResultRow {
   cache?: { hits: number; misses: number; hitRate: number; deduplicated: number };
   /** Other processes' share of the machine's CPU time during this row's bursts; null when unknown. */
   backgroundCpuShare: number | null;
+  /**
+   * CPU seconds the benchmark's process tree spent per segment sent during this row's bursts (its server,
+   * the idle ones beside it, the load client): a cost that other processes' load hardly moves.
+   */
+  cpuSecondsPerSegment?: number | null;
   error?: string;
 }
 
@@ -29,7 +34,7 @@ export interface RatioRow {
   value: number | null;
 }
 
-type Metric = 'throughput' | 'tokens' | 'p50' | 'p95' | 'p99' | 'memory' | 'start';
+type Metric = 'throughput' | 'tokens' | 'p50' | 'p95' | 'p99' | 'memory' | 'start' | 'cpu';
 type Side = [scenario: string, workload: WorkloadId];
 interface Ratio {
   name: string;
@@ -40,7 +45,7 @@ interface Ratio {
   bottomMetric?: Metric;
 }
 
-const label = (metric: Metric) => ({ throughput: 'throughput', tokens: 'generated tokens/s', p50: 'p50 latency', p95: 'p95 latency', p99: 'p99 latency', memory: 'resident memory', start: 'server start' })[metric];
+const label = (metric: Metric) => ({ throughput: 'throughput', tokens: 'generated tokens/s', p50: 'p50 latency', p95: 'p95 latency', p99: 'p99 latency', memory: 'resident memory', start: 'server start', cpu: 'CPU s per segment' })[metric];
 
 const over = (prefix: string, top: string, bottom: string, metric: Metric, workload: WorkloadId = 'flores'): Ratio => ({
   name: `${prefix}${workload === 'flores' ? '' : ` ${workload}`}: ${label(metric)}, ${top} / ${bottom}`,
@@ -72,6 +77,8 @@ const RATIOS: Ratio[] = [
     over(prefix, 'continuous', 'dynamic', 'throughput'),
     over(prefix, 'dynamic', 'batch1', 'throughput'),
     over(prefix, 'continuous', 'batch1', 'p95'),
+    // Cost the other way up (batch1 / continuous): how many times less CPU a segment takes, little moved by others' load.
+    over(prefix, 'batch1', 'continuous', 'cpu'),
   ]),
   ...['marian-q8', 'cuda-marian-fp16'].flatMap((prefix) => [over(prefix, 'continuous', 'batch1', 'throughput', 'documents'), over(prefix, 'continuous', 'dynamic', 'throughput', 'documents')]),
   ...['marian-q8', 'nllb-q8', 'cuda-marian-fp16', 'cuda-nllb-fp16'].map(
@@ -96,6 +103,7 @@ const RATIOS: Ratio[] = [
 function metric(row: ResultRow | undefined, which: Metric): number | undefined {
   if (which === 'memory') return row?.memoryMiB ?? undefined;
   if (which === 'start') return row?.serverStartSeconds ?? undefined;
+  if (which === 'cpu') return row?.cpuSecondsPerSegment ?? undefined;
   const m = row?.measurement;
   if (!m) return undefined;
   if (which === 'throughput') return m.segmentsPerSecond;
@@ -117,15 +125,15 @@ const table = (header: string[], body: string[][]) => [header, header.map(() => 
 const statuses = (m: Measurement) => Object.entries(m.statuses).map(([status, count]) => `${count}× ${status === '0' ? 'no answer' : status}`).join(', ');
 
 export function markdownTables(rows: readonly ResultRow[], ratioRows: readonly RatioRow[]): string {
-  const header = ['Scenario', 'Configured', 'Ran on', 'Workload', 'Requests', 'Answers', 'Segments/s', 'Tokens/s', 'p50 ms', 'p95 ms', 'p99 ms', 'First answer ms', 'Cache hit rate', 'Server start s', 'Memory MiB', 'Background CPU'];
+  const header = ['Scenario', 'Configured', 'Ran on', 'Workload', 'Requests', 'Answers', 'Segments/s', 'Tokens/s', 'p50 ms', 'p95 ms', 'p99 ms', 'First answer ms', 'Cache hit rate', 'Server start s', 'Memory MiB', 'CPU s / segment', 'Background CPU'];
   const body = rows.map((row) => {
     const m = row.measurement;
     const ranOn = row.provider ? `${row.provider} ${row.precision}` : '—';
     const start = [row.scenario, row.description, ranOn, row.workload];
     const load = row.backgroundCpuShare === null ? '—' : `${Math.round(row.backgroundCpuShare * 100)}%`;
-    if (!m) return [...start, `failed: ${(row.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')}`, '', '', '', '', '', '', '', '', fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), load];
+    if (!m) return [...start, `failed: ${(row.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')}`, '', '', '', '', '', '', '', '', fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), '—', load];
     const hitRate = row.cache ? `${(row.cache.hitRate * 100).toFixed(0)}% (${row.cache.deduplicated} shared in flight)` : '—';
-    return [...start, String(m.requests), statuses(m), fixed(m.segmentsPerSecond, 2), fixed(m.tokensPerSecond, 1), String(m.latencyMs.p50), String(m.latencyMs.p95), String(m.latencyMs.p99), String(m.firstAnswerMs), hitRate, fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), load];
+    return [...start, String(m.requests), statuses(m), fixed(m.segmentsPerSecond, 2), fixed(m.tokensPerSecond, 1), String(m.latencyMs.p50), String(m.latencyMs.p95), String(m.latencyMs.p99), String(m.firstAnswerMs), hitRate, fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), fixed(row.cpuSecondsPerSegment, 2), load];
   });
   const shown = ratioRows.filter((ratio) => ratio.value !== null);
   const ratioTable = shown.length ? `\n\n${table(['Ratio', 'Value'], shown.map((ratio) => [ratio.name, `${fixed(ratio.value, 2)}×`]))}` : '';
@@ -166,7 +174,7 @@ ${tables}
 ${notes.map((note) => `\n- ${note}`).join('')}
 
 - Each scenario is a fresh server process (\`tsx server/main.ts\`) with \`SOTTO_PROVIDERS\` set to its provider alone, so nothing falls back to another; random weights of the real architecture; **Ran on** is what \`/v1/models\` reported.
-- **Validity**: a run is marked invalid when the 1-minute load average at the start exceeded the cores, when other processes took more than a quarter of the machine's CPU time during the bursts, or with fewer than 3 repeats. Other processes' time is the machine's busy time (\`/proc/stat\`, steal included) less the benchmark's own process tree's (\`/proc/<pid>/stat\` of itself, its servers and their inference processes); the load average at the end is not used, since the benchmark's own servers raise it. **Background CPU** is that share over the row's own bursts.
+- **Validity**: a run is marked invalid when the 1-minute load average at the start exceeded the cores, when other processes took more than a quarter of the machine's CPU time during the bursts, or with fewer than 3 repeats. Other processes' time is the machine's busy time (\`/proc/stat\`, steal included) less the benchmark's own process tree's (\`/proc/<pid>/stat\` of itself, its servers and their inference processes); the load average at the end is not used, since the benchmark's own servers raise it. **Background CPU** is that share over the row's own bursts; **CPU s / segment** the benchmark's own tree's CPU time over them (the server taking its burst, its idle neighbours, the load client) per segment: a cost that others' load moves far less than segments/s.
 - **Segments/s**: segments answered with a 200 ÷ the bursts' wall time (first request sent to last answer read), idle gaps left out. **p50/p95/p99**: per request, client side over loopback HTTP, nearest rank (with fewer than 100 requests p99 is the slowest).
 - **Memory MiB**: resident memory after the load of the server process (worker threads included) and, under process isolation, of its inference processes.
 - **Cache hit rate**: \`/v1/stats\` hits ÷ lookups over that workload; "shared in flight" counts segments that joined an identical segment's running computation (this happens with the cache off too).

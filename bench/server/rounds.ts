@@ -6,6 +6,14 @@ import type { ResultRow } from './report.ts';
 import type { ScenarioServer } from './scenario-server.ts';
 import { burstRequests, measure, medianMeasurement, type BurstTotals, type Measurement, type Workload, type WorkloadRequest } from './workloads.ts';
 
+export interface RoundPlan {
+  /** Idle before each burst. */
+  gapMs: number;
+  repeats: number;
+  /** The machine's, to turn its CPU ticks into seconds. */
+  cores: number;
+}
+
 /** One workload on one running server. */
 export interface Track {
   running: ScenarioServer;
@@ -75,7 +83,7 @@ async function runBurst(track: Track, round: number, progress: Progress): Promis
  * every scenario meets the same changing background load instead of one scenario getting a quiet minute;
  * the whole workload `repeats` times, each repeat measured on its own (the row reports their medians).
  */
-export async function runRounds(tracks: readonly Track[], gapMs: number, repeats: number, background: BackgroundMeter): Promise<ResultRow[]> {
+export async function runRounds(tracks: readonly Track[], { gapMs, repeats, cores }: RoundPlan, background: BackgroundMeter): Promise<ResultRow[]> {
   const progress: Progress[] = tracks.map(() => ({ runs: [], cache: { hits: 0, misses: 0, deduplicated: 0 }, background: new BackgroundMeter() }));
   const rounds = Math.max(0, ...tracks.map((track) => track.workload.bursts.length));
   for (let repeat = 0; repeat < repeats; repeat++) {
@@ -84,7 +92,7 @@ export async function runRounds(tracks: readonly Track[], gapMs: number, repeats
   }
   // After the load: what each set-up holds once its models ran at full batch.
   const memory = await Promise.all(tracks.map((track) => serverMemoryMiB(track.running.server).catch(() => null)));
-  return tracks.map((track, i) => toRow(track, progress[i]!, memory[i]!));
+  return tracks.map((track, i) => toRow(track, progress[i]!, memory[i]!, cores));
 }
 
 /** `background` gathers every burst's window, for the run's validity. */
@@ -106,8 +114,10 @@ async function runRound(tracks: readonly Track[], progress: Progress[], round: n
   }
 }
 
-function toRow({ running, workload }: Track, progress: Progress, memoryMiB: number | null): ResultRow {
+function toRow({ running, workload }: Track, progress: Progress, memoryMiB: number | null, cores: number): ResultRow {
   const { hits, misses, deduplicated } = progress.cache;
+  const cpuSeconds = progress.background.ownCpuSeconds(cores);
+  const sent = progress.runs.reduce((sum, run) => sum + run.totals.segments, 0);
   return {
     scenario: running.scenario.id,
     description: running.description,
@@ -117,6 +127,7 @@ function toRow({ running, workload }: Track, progress: Progress, memoryMiB: numb
     serverStartSeconds: running.startSeconds,
     memoryMiB,
     backgroundCpuShare: progress.background.share(),
+    cpuSecondsPerSegment: cpuSeconds === null || sent === 0 ? null : cpuSeconds / sent,
     ...(progress.error ? { error: progress.error } : measurements(progress)),
     ...(workload.id === 'phrases' && { cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses), deduplicated } }),
   };

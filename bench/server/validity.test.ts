@@ -27,20 +27,23 @@ describe('background load', () => {
   });
 
   it("counts as background the machine's busy time the benchmark's tree did not use", () => {
-    const before = { machineBusy: 1000, machineTotal: 5000, own: 300 };
-    expect(backgroundShare(before, { machineBusy: 1180, machineTotal: 5200, own: 440 })).toBeCloseTo(0.2);
+    const before = { machineBusy: 1000, machineTotal: 5000, own: 300, atMs: 0 };
+    expect(backgroundShare(before, { machineBusy: 1180, machineTotal: 5200, own: 440, atMs: 1000 })).toBeCloseTo(0.2);
     // The tree's ticks can run ahead of /proc/stat's by a sample's skew: never below 0.
-    expect(backgroundShare(before, { machineBusy: 1100, machineTotal: 5200, own: 420 })).toBe(0);
+    expect(backgroundShare(before, { machineBusy: 1100, machineTotal: 5200, own: 420, atMs: 1000 })).toBe(0);
     expect(backgroundShare(before, before)).toBe(0);
   });
 
-  it('adds up the windows of many bursts, idle gaps between them left out', () => {
+  it("adds up the windows of many bursts, idle gaps between them left out, with the tree's CPU seconds", () => {
     const meter = new BackgroundMeter();
     expect(meter.share()).toBeNull();
-    meter.add({ machineBusy: 0, machineTotal: 0, own: 0 }, { machineBusy: 200, machineTotal: 200, own: 200 });
-    meter.add({ machineBusy: 5000, machineTotal: 9000, own: 700 }, { machineBusy: 5200, machineTotal: 9200, own: 800 });
-    meter.add(undefined, { machineBusy: 1, machineTotal: 1, own: 1 });
+    expect(meter.ownCpuSeconds(2)).toBeNull();
+    // 2 cores at 100 ticks a second: 1 s and 1 s windows, the tree busy 2 s and 1 s of them.
+    meter.add({ machineBusy: 0, machineTotal: 0, own: 0, atMs: 0 }, { machineBusy: 200, machineTotal: 200, own: 200, atMs: 1000 });
+    meter.add({ machineBusy: 5000, machineTotal: 9000, own: 700, atMs: 5000 }, { machineBusy: 5200, machineTotal: 9200, own: 800, atMs: 6000 });
+    meter.add(undefined, { machineBusy: 1, machineTotal: 1, own: 1, atMs: 1 });
     expect(meter.share()).toBeCloseTo(0.25);
+    expect(meter.ownCpuSeconds(2)).toBeCloseTo(3);
   });
 });
 
