@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { repoRoot } from '../../server/config.ts';
+import { gpuName } from './cuda-check.ts';
 
 /** The machine and checkout a benchmark ran on (the ASR benchmark adds the browser's side: bench/machine-info.ts). */
 export interface HostInfo {
@@ -9,6 +10,8 @@ export interface HostInfo {
   cpuModel: string;
   cores: number;
   memoryGiB: number;
+  /** As nvidia-smi names it; null without an NVIDIA GPU. */
+  gpu: string | null;
   os: string;
   node: string;
   gitCommit: string;
@@ -24,6 +27,7 @@ export function hostInfo(): HostInfo {
     cpuModel: /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
     cores: os.availableParallelism(),
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    gpu: gpuName(),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     gitCommit: git('rev-parse', 'HEAD'),

@@ -2,13 +2,32 @@ import { spawnSync } from 'node:child_process';
 import type { Precision } from '../../contract/manifest-schema.ts';
 import { repoRoot } from '../../server/config.ts';
 import { presentPrecisions, readModel } from '../bench-models.ts';
-import type { ServerBenchOptions } from './options.ts';
+import type { CudaCheck } from './cuda-check.ts';
+import { BenchRefusal, type ServerBenchOptions } from './options.ts';
 import { NLLB, SCENARIOS, type Scenario } from './scenarios.ts';
 
 export interface Plan {
   scenarios: Scenario[];
   /** Why scenarios were left out. */
   notes: string[];
+}
+
+/**
+ * The scenarios the options ask for, on the providers asked for. CUDA asked for and unavailable stops the
+ * run before it starts (never a silent CPU run under a cuda name); so does a selection that leaves nothing.
+ */
+export function selectScenarios(options: Pick<ServerBenchOptions, 'scenarios' | 'providers' | 'nllb'>, cuda: CudaCheck | undefined): Plan {
+  if (options.providers.includes('cuda') && !cuda?.available) {
+    throw new BenchRefusal(`CUDA is unavailable: ${cuda && !cuda.available ? cuda.reason : 'not checked'}. Nothing was measured; run without --providers cuda, or on a machine with an NVIDIA GPU.`);
+  }
+  const notes: string[] = [];
+  let selected = SCENARIOS.filter((scenario) => options.scenarios.includes(scenario.id) && options.providers.includes(scenario.provider));
+  if (options.nllb === 'off' && selected.some((scenario) => scenario.model === NLLB)) {
+    selected = selected.filter((scenario) => scenario.model !== NLLB);
+    notes.push(`${NLLB} skipped (--nllb off).`);
+  }
+  if (selected.length === 0) throw new BenchRefusal(`No scenario left to run: --scenarios names none on --providers ${options.providers.join(',')}${options.nllb === 'off' ? ' (NLLB off)' : ''}.`);
+  return { scenarios: selected, notes };
 }
 
 const missing = (id: string, precisions: Precision[]) => precisions.filter((p) => !presentPrecisions(readModel(id)).includes(p));
@@ -23,13 +42,8 @@ function generate(id: string, precisions: Precision[]): void {
  * The selected scenarios whose model variants are on disk. Marian's are generated when missing; the NLLB
  * model only with `--nllb on`, else its scenarios are skipped with a note.
  */
-export function planScenarios(options: ServerBenchOptions): Plan {
-  const notes: string[] = [];
-  let selected: Scenario[] = SCENARIOS.filter((scenario) => options.scenarios.includes(scenario.id));
-  if (options.nllb === 'off') {
-    selected = selected.filter((scenario) => scenario.model !== NLLB);
-    notes.push(`${NLLB} skipped (--nllb off).`);
-  }
+export function planScenarios(options: ServerBenchOptions, cuda: CudaCheck | undefined): Plan {
+  const { scenarios: selected, notes } = selectScenarios(options, cuda);
   const wanted = new Map<string, Precision[]>();
   for (const scenario of selected) wanted.set(scenario.model, [...new Set([...(wanted.get(scenario.model) ?? []), scenario.precision])]);
   for (const [id, precisions] of wanted) {

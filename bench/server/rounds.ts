@@ -1,10 +1,18 @@
 import { post, type LoadOutcome } from '../../testing/load/load-client.ts';
 import type { TranslateResult } from '../../server/translation/service.ts';
-import { loadAverage } from './host-info.ts';
+import { BackgroundMeter, sampleCpu } from './background-load.ts';
 import { serverMemoryMiB } from './memory.ts';
 import type { ResultRow } from './report.ts';
 import type { ScenarioServer } from './scenario-server.ts';
-import { burstRequests, measure, medianMeasurement, type BurstTotals, type Measurement, type Workload } from './workloads.ts';
+import { burstRequests, measure, medianMeasurement, type BurstTotals, type Measurement, type Workload, type WorkloadRequest } from './workloads.ts';
+
+export interface RoundPlan {
+  /** Idle before each burst. */
+  gapMs: number;
+  repeats: number;
+  /** The machine's, to turn its CPU ticks into seconds. */
+  cores: number;
+}
 
 /** One workload on one running server. */
 export interface Track {
@@ -18,7 +26,8 @@ interface Progress {
   /** One per repeat of the workload. */
   runs: { outcomes: LoadOutcome[]; totals: BurstTotals }[];
   cache: { hits: number; misses: number; deduplicated: number };
-  loadAverage?: { start: number; end: number };
+  /** Other processes' CPU time during this track's bursts. */
+  background: BackgroundMeter;
   error?: string;
 }
 
@@ -32,7 +41,7 @@ async function whyDown({ server }: ScenarioServer): Promise<string> {
 }
 
 /** Sends each request of the burst at its arrival time; latency counts from its own sending. */
-async function sendBurst(url: string, burst: string[][], arrivalsMs: readonly number[]): Promise<{ outcomes: LoadOutcome[]; firstAnswerMs: number }> {
+async function sendBurst(url: string, burst: readonly WorkloadRequest[], arrivalsMs: readonly number[]): Promise<{ outcomes: LoadOutcome[]; firstAnswerMs: number }> {
   const started = performance.now();
   let firstAnswerMs = Infinity;
   const outcomes = await Promise.all(
@@ -57,7 +66,7 @@ async function runBurst(track: Track, round: number, progress: Progress): Promis
   const run = progress.runs.at(-1)!;
   run.outcomes.push(...outcomes);
   run.totals.busyMs += wallMs;
-  run.totals.segments += burst.reduce((sum, request) => sum + request.length, 0);
+  run.totals.segments += burst.reduce((sum, request) => sum + request.segments.length, 0);
   for (const outcome of outcomes) {
     if (outcome.status === 200) for (const text of (outcome.body as TranslateResult).translations) run.totals.tokens += track.countTokens(text);
   }
@@ -74,36 +83,41 @@ async function runBurst(track: Track, round: number, progress: Progress): Promis
  * every scenario meets the same changing background load instead of one scenario getting a quiet minute;
  * the whole workload `repeats` times, each repeat measured on its own (the row reports their medians).
  */
-export async function runRounds(tracks: readonly Track[], gapMs: number, repeats: number): Promise<ResultRow[]> {
-  const progress: Progress[] = tracks.map(() => ({ runs: [], cache: { hits: 0, misses: 0, deduplicated: 0 } }));
+export async function runRounds(tracks: readonly Track[], { gapMs, repeats, cores }: RoundPlan, background: BackgroundMeter): Promise<ResultRow[]> {
+  const progress: Progress[] = tracks.map(() => ({ runs: [], cache: { hits: 0, misses: 0, deduplicated: 0 }, background: new BackgroundMeter() }));
   const rounds = Math.max(0, ...tracks.map((track) => track.workload.bursts.length));
   for (let repeat = 0; repeat < repeats; repeat++) {
     for (const own of progress) own.runs.push({ outcomes: [], totals: { busyMs: 0, segments: 0, tokens: 0, firstAnswersMs: [] } });
-    for (let round = 0; round < rounds; round++) await runRound(tracks, progress, round, gapMs);
+    for (let round = 0; round < rounds; round++) await runRound(tracks, progress, round, gapMs, background);
   }
   // After the load: what each set-up holds once its models ran at full batch.
   const memory = await Promise.all(tracks.map((track) => serverMemoryMiB(track.running.server).catch(() => null)));
-  return tracks.map((track, i) => toRow(track, progress[i]!, memory[i]!));
+  return tracks.map((track, i) => toRow(track, progress[i]!, memory[i]!, cores));
 }
 
-async function runRound(tracks: readonly Track[], progress: Progress[], round: number, gapMs: number): Promise<void> {
+/** `background` gathers every burst's window, for the run's validity. */
+async function runRound(tracks: readonly Track[], progress: Progress[], round: number, gapMs: number, background: BackgroundMeter): Promise<void> {
   for (const [i, track] of tracks.entries()) {
     const own = progress[i]!;
     if (round >= track.workload.bursts.length || own.error) continue;
     await sleep(gapMs);
-    const start = loadAverage();
+    const before = sampleCpu();
     try {
       await runBurst(track, round, own);
     } catch (err) {
       own.error = `${err instanceof Error ? err.message : String(err)}${await whyDown(track.running)}`;
       console.error(`[${track.running.scenario.id}] ${track.workload.id} stopped: ${own.error}`);
     }
-    own.loadAverage = { start: own.loadAverage?.start ?? start, end: loadAverage() };
+    const after = sampleCpu();
+    own.background.add(before, after);
+    background.add(before, after);
   }
 }
 
-function toRow({ running, workload }: Track, progress: Progress, memoryMiB: number | null): ResultRow {
+function toRow({ running, workload }: Track, progress: Progress, memoryMiB: number | null, cores: number): ResultRow {
   const { hits, misses, deduplicated } = progress.cache;
+  const cpuSeconds = progress.background.ownCpuSeconds(cores);
+  const sent = progress.runs.reduce((sum, run) => sum + run.totals.segments, 0);
   return {
     scenario: running.scenario.id,
     description: running.description,
@@ -112,7 +126,8 @@ function toRow({ running, workload }: Track, progress: Progress, memoryMiB: numb
     precision: running.precision,
     serverStartSeconds: running.startSeconds,
     memoryMiB,
-    loadAverage: progress.loadAverage ?? { start: loadAverage(), end: loadAverage() },
+    backgroundCpuShare: progress.background.share(),
+    cpuSecondsPerSegment: cpuSeconds === null || sent === 0 ? null : cpuSeconds / sent,
     ...(progress.error ? { error: progress.error } : measurements(progress)),
     ...(workload.id === 'phrases' && { cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses), deduplicated } }),
   };

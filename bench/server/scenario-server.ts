@@ -24,6 +24,8 @@ export async function startScenario(scenario: Scenario, warmUp: string[]): Promi
   try {
     const info = (await server.models()).find((model) => model.id === scenario.model);
     const startSeconds = (performance.now() - started) / 1000;
+    // SOTTO_PROVIDERS names the scenario's provider alone, so this only guards against a server that ignores it.
+    if (info?.provider !== scenario.provider) throw new Error(`${scenario.model} runs on ${info?.provider ?? 'nothing'}, not ${scenario.provider}`);
     await server.translateOk(warmUp);
     console.log(`[${scenario.id}] ready on ${info?.provider} ${info?.precision} after ${startSeconds.toFixed(1)} s`);
     return { scenario, description, server, provider: info?.provider ?? null, precision: info?.precision ?? null, startSeconds };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../testing/load/load-client.ts';
-import { floresWorkload, medianMeasurement, poissonArrivals, type Measurement } from './workloads.ts';
+import { documentsWorkload, floresWorkload, medianMeasurement, poissonArrivals, type Measurement } from './workloads.ts';
 
 describe('bursty workloads', () => {
   it('draws Poisson arrivals: the first at once, exponential gaps of the given mean, the same every time', () => {
@@ -13,10 +13,25 @@ describe('bursty workloads', () => {
     expect(poissonArrivals(3, 0, seededRandom(1))).toEqual([0, 0, 0]);
   });
 
-  it('sends distinct FLORES sentences in file order, one per request, with arrival times per burst', () => {
-    const workload = floresWorkload(['a', 'b', 'c', 'd', 'e'], 2, 2, 10);
-    expect(workload.bursts).toEqual([[['a'], ['b']], [['c'], ['d']]]);
-    expect(workload.arrivalsMs.map((burst) => burst.length)).toEqual([2, 2]);
+  it('sends distinct FLORES sentences in file order, one per request, its targets in turn, with arrival times per burst', () => {
+    const workload = floresWorkload(['a', 'b', 'c', 'd', 'e'], { bursts: 2, requests: 3, arrivalMs: 10, targets: ['de', 'fr'] });
+    expect(workload.bursts).toEqual([
+      [{ segments: ['a'], target: 'de' }, { segments: ['b'], target: 'fr' }, { segments: ['c'], target: 'de' }],
+      [{ segments: ['d'], target: 'de' }, { segments: ['e'], target: 'fr' }, { segments: ['a'], target: 'de' }],
+    ]);
+    expect(workload.arrivalsMs.map((burst) => burst.length)).toEqual([3, 3]);
+    expect(workload.description).toMatch(/^2 burst\(s\) of 3 requests .* English → de, fr \(in turn/);
+  });
+
+  it('fills multi-segment requests with consecutive sentences from the second half, 2 to the maximum each', () => {
+    const sentences = Array.from({ length: 100 }, (_, i) => `s${i}`);
+    const workload = documentsWorkload(sentences, { bursts: 3, requests: 20, arrivalMs: 10, targets: ['de'] }, 6);
+    const requests = workload.bursts.flat();
+    const sizes = requests.map((request) => request.segments.length);
+    expect(Math.min(...sizes)).toBe(2);
+    expect(Math.max(...sizes)).toBe(6);
+    expect(requests.flatMap((request) => request.segments).slice(0, 3)).toEqual(['s50', 's51', 's52']);
+    expect(documentsWorkload(sentences, { bursts: 3, requests: 20, arrivalMs: 10, targets: ['de'] }, 6)).toEqual(workload);
   });
 
   it('reports the median of each figure over the repeats', () => {

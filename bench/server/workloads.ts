@@ -3,16 +3,24 @@ import type { TranslateResult } from '../../server/translation/service.ts';
 import type { WorkloadId } from './scenarios.ts';
 
 /**
- * Bursty load: bursts of B requests (one segment each, as a speech client sends finished sentences) that
- * arrive as a Poisson process (exponential gaps of a given mean), then idle.
+ * Bursty load: bursts of requests that arrive as a Poisson process (exponential gaps of a given mean),
+ * then idle. A request carries one segment, as a speech client sends a finished sentence, or several, as
+ * the app sends what queued up meanwhile (an opened file's transcript).
  */
+
+export interface WorkloadRequest {
+  segments: string[];
+  /** English is the source; the target language, several in one burst for a multilingual model. */
+  target: string;
+}
 
 export interface Workload {
   id: WorkloadId;
-  /** bursts → requests → segments */
-  bursts: string[][][];
+  bursts: WorkloadRequest[][];
   /** bursts → when each request is sent, ms after the burst's start */
   arrivalsMs: number[][];
+  /** One line on what the bursts hold, for the report. */
+  description: string;
 }
 
 /** Poisson arrivals: cumulative exponential gaps of mean `meanGapMs` (0: all at once), the same draw for every scenario. */
@@ -24,7 +32,7 @@ export function poissonArrivals(count: number, meanGapMs: number, random: () => 
   });
 }
 
-const arrivalsFor = (bursts: string[][][], meanGapMs: number, seed: number) => {
+const arrivalsFor = (bursts: WorkloadRequest[][], meanGapMs: number, seed: number) => {
   const random = seededRandom(seed);
   return bursts.map((burst) => poissonArrivals(burst.length, meanGapMs, random));
 };
@@ -41,14 +49,49 @@ const PHRASES = [
   'How much does it cost?',
 ];
 
-/** Distinct FLORES sentences in their file order (their real length mix), the same ones for every scenario. */
-export function floresWorkload(sentences: readonly string[], bursts: number, burstSize: number, meanGapMs: number): Workload {
-  const texts = Array.from({ length: bursts }, (_, b) => Array.from({ length: burstSize }, (_, r) => [sentences[(b * burstSize + r) % sentences.length]!]));
-  return { id: 'flores', bursts: texts, arrivalsMs: arrivalsFor(texts, meanGapMs, 11) };
+export interface BurstShape {
+  bursts: number;
+  /** Requests per burst. */
+  requests: number;
+  /** Mean gap between a burst's requests. */
+  arrivalMs: number;
+  /** Target languages, taken in turn request by request. */
+  targets: readonly string[];
+}
+
+/** Bursts of `shape.requests` requests, their segments from `segmentsFor`, their targets in turn; `what` says what one request holds. */
+function burstyWorkload(id: WorkloadId, shape: BurstShape, seed: number, what: string, segmentsFor: (burst: number, request: number) => string[]): Workload {
+  const { bursts, requests, arrivalMs, targets } = shape;
+  const texts = Array.from({ length: bursts }, (_, b) => Array.from({ length: requests }, (_, r) => ({ segments: segmentsFor(b, r), target: targets[r % targets.length]! })));
+  const directions = `English → ${targets.join(', ')}${targets.length > 1 ? ' (in turn, request by request)' : ''}`;
+  return {
+    id,
+    bursts: texts,
+    arrivalsMs: arrivalsFor(texts, arrivalMs, seed),
+    description: `${bursts} burst(s) of ${requests} requests arriving as a Poisson process (mean gap ${arrivalMs} ms), ${what}, ${directions}`,
+  };
+}
+
+/** Distinct FLORES sentences in their file order (their real length mix), one per request, the same ones for every scenario. */
+export function floresWorkload(sentences: readonly string[], shape: BurstShape): Workload {
+  const what = 'one distinct FLORES-200 devtest sentence each, in file order (their real length mix)';
+  return burstyWorkload('flores', shape, 11, what, (b, r) => [sentences[(b * shape.requests + r) % sentences.length]!]);
+}
+
+/**
+ * Requests of 2 to `maxSegments` consecutive FLORES sentences (drawn evenly, the same draw for every
+ * scenario), from the file's second half so that they differ from the flores workload's.
+ */
+export function documentsWorkload(sentences: readonly string[], shape: BurstShape, maxSegments: number): Workload {
+  const random = seededRandom(17);
+  let next = Math.floor(sentences.length / 2);
+  const take = (count: number) => Array.from({ length: count }, () => sentences[next++ % sentences.length]!);
+  const what = `each of 2–${maxSegments} consecutive FLORES-200 sentences (as the app sends what queued up meanwhile)`;
+  return burstyWorkload('documents', shape, 19, what, () => take(2 + Math.floor(random() * (maxSegments - 1))));
 }
 
 /** Requests for a few short phrases, the first ones far more often (Zipf-like), the same draw for every scenario. */
-export function phrasesWorkload(bursts: number, burstSize: number, meanGapMs: number): Workload {
+export function phrasesWorkload(shape: BurstShape): Workload {
   const random = seededRandom(7);
   const weights = PHRASES.map((_, i) => 1 / (i + 1));
   const total = weights.reduce((sum, w) => sum + w, 0);
@@ -56,8 +99,8 @@ export function phrasesWorkload(bursts: number, burstSize: number, meanGapMs: nu
     let left = random() * total;
     return PHRASES[weights.findIndex((w) => (left -= w) < 0)] ?? PHRASES.at(-1)!;
   };
-  const texts = Array.from({ length: bursts }, () => Array.from({ length: burstSize }, () => [draw()]));
-  return { id: 'phrases', bursts: texts, arrivalsMs: arrivalsFor(texts, meanGapMs, 13) };
+  const what = `one short conversational phrase each, drawn Zipf-like from ${PHRASES.length} so that they repeat`;
+  return burstyWorkload('phrases', shape, 13, what, () => [draw()]);
 }
 
 export interface Measurement {
@@ -78,8 +121,8 @@ export interface Measurement {
   cachedSegments: number;
 }
 
-export function burstRequests(burst: string[][]): LoadRequest[] {
-  return burst.map((segments) => ({ path: 'v1/translate', body: { segments, source: 'en', target: 'de' } }));
+export function burstRequests(burst: readonly WorkloadRequest[]): LoadRequest[] {
+  return burst.map(({ segments, target }) => ({ path: 'v1/translate', body: { segments, source: 'en', target } }));
 }
 
 export interface BurstTotals {

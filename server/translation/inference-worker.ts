@@ -133,14 +133,14 @@ async function load(spec: LoadSpec): Promise<Loaded> {
     return message === undefined ? [] : [{ provider, message }];
   });
   const candidates = init.providers.filter((provider) => !unusableProviders.has(provider));
-  const opened = await openWithFallback(candidates, (provider) => open(spec, provider));
+  const opened = await openWithFallback(candidates, (provider) => open(spec, provider), skipped);
   for (const failure of opened.failures) if (failure.provider !== 'cpu') unusableProviders.set(failure.provider, failure.message);
   await translators.get(spec.modelId)?.dispose();
   translators.set(spec.modelId, opened.session.translator);
   return {
     provider: opened.provider,
     precision: opened.session.precision,
-    failures: [...skipped, ...opened.failures],
+    failures: opened.failures,
     loadMs: Math.round(performance.now() - started),
   };
 }

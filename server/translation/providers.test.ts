@@ -39,6 +39,12 @@ describe('openWithFallback', () => {
     ).rejects.toThrow('No execution provider could run the model (webgpu: webgpu broke; cpu: cpu broke)');
     await expect(openWithFallback([], async () => 1)).rejects.toThrow('(none configured)');
   });
+
+  it('reports the providers skipped as unusable with the ones tried', async () => {
+    const skipped = [{ provider: 'cuda' as const, message: 'the CUDA provider library is not installed' }];
+    await expect(openWithFallback([], async () => 1, skipped)).rejects.toThrow('No execution provider could run the model (cuda: the CUDA provider library is not installed)');
+    expect(await openWithFallback(['cpu'], async () => 1, skipped)).toEqual({ session: 1, provider: 'cpu', failures: skipped });
+  });
 });
 
 describe('choosePrecision', () => {

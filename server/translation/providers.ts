@@ -19,9 +19,10 @@ export interface Opened<S> {
 /**
  * Opens a session on the first provider that works. onnxruntime-node does not fall back by itself
  * (executionProviders ['webgpu', 'cpu'] fails when WebGPU does), so each provider gets its own attempt.
+ * `skipped`: providers known not to work here, not tried again, their reasons reported with the others.
  */
-export async function openWithFallback<S>(providers: readonly Provider[], open: (provider: Provider) => Promise<S>): Promise<Opened<S>> {
-  const failures: ProviderFailure[] = [];
+export async function openWithFallback<S>(providers: readonly Provider[], open: (provider: Provider) => Promise<S>, skipped: readonly ProviderFailure[] = []): Promise<Opened<S>> {
+  const failures: ProviderFailure[] = [...skipped];
   for (const provider of providers) {
     try {
       return { session: await open(provider), provider, failures };
