@@ -146,6 +146,24 @@ function crossAttentionCache(nn: Layers, layer: number, past: PastNames, inputs:
   return g.ops('If', [condition], 2, { then_branch: { graph: cachedGraph }, else_branch: { graph: computedGraph } }) as [string, string];
 }
 
+/**
+ * An encoder key or value as a present output: the computed one on the first step; on cached steps an empty
+ * constant [0, heads, 1, headDim], as in Optimum's merged decoders (which add constant outputs where the
+ * with-past decoder has none; transformers.js then keeps the first step's), so that a step does not copy
+ * the whole encoder cache out.
+ */
+function crossAttentionPresent(nn: Layers, hint: string, value: string, inputs: DecoderInputs, heads: number, headDim: number): string {
+  const g = nn.graph;
+  const cached = new GraphBuilder(`empty${hint}_`);
+  cached.output(cached.op('Identity', [cached.initializer('empty', 'float32', [0, heads, 1, headDim], new Float32Array(0))]), `empty_${hint}`, 'float32', []);
+  const computed = new GraphBuilder(`present${hint}_`);
+  computed.output(nn.precision === 'fp16' ? computed.op('Cast', [value], { to: { int: 1 } }) : computed.op('Identity', [value]), `computed_${hint}`, 'float32', []);
+  const [cachedGraph, computedGraph] = [cached.graph(`empty_${hint}`), computed.graph(`computed_${hint}`)];
+  for (const graph of [cachedGraph, computedGraph]) graph.output = graph.output!.map((o) => subgraphOutput(o.name!, 'float32', 4));
+  const condition = g.op('Squeeze', [inputs.useCache, g.int64s('axis0', [0])]);
+  return g.op('If', [condition], { then_branch: { graph: cachedGraph }, else_branch: { graph: computedGraph } });
+}
+
 /** Self-attention over the cache plus new tokens, cross-attention over the encoder states, feed-forward; declares the layer's present outputs. */
 export function decoderLayer(
   nn: Layers,
@@ -160,21 +178,21 @@ export function decoderLayer(
   const { dModel: d, heads } = dims;
   const headDim = d / heads;
   const past = inputs.pasts[layer]!;
-  const present = (value: string, kind: 'decoder' | 'encoder', part: 'key' | 'value') => {
-    const length = kind === 'decoder' ? 'present_decoder_sequence_length' : 'encoder_sequence_length_out';
-    g.output(nn.toIo(value), `present.${layer}.${kind}.${part}`, 'float32', ['batch_size', heads, length, headDim]);
+  const present = (value: string, part: 'key' | 'value') => {
+    g.output(nn.toIo(value), `present.${layer}.decoder.${part}`, 'float32', ['batch_size', heads, 'present_decoder_sequence_length', headDim]);
   };
   const selfAttended = residual(nn, x, d, style.preNorm, (h) => {
     const q = nn.splitHeads(nn.linear(h, d, d), heads, headDim);
     const key = g.op('Concat', [nn.fromIo(past.decoder.key), nn.splitHeads(nn.linear(h, d, d, style.keyBias), heads, headDim)], { axis: { int: 2 } });
     const value = g.op('Concat', [nn.fromIo(past.decoder.value), nn.splitHeads(nn.linear(h, d, d), heads, headDim)], { axis: { int: 2 } });
-    present(key, 'decoder', 'key');
-    present(value, 'decoder', 'value');
+    present(key, 'key');
+    present(value, 'value');
     return nn.linear(nn.attend(q, key, value, heads, headDim, masks.causal), d, d);
   });
   const [crossKey, crossValue] = crossAttentionCache(nn, layer, past.encoder, inputs, heads, headDim, style.keyBias);
-  present(crossKey, 'encoder', 'key');
-  present(crossValue, 'encoder', 'value');
+  for (const [part, value] of [['key', crossKey], ['value', crossValue]] as const) {
+    g.output(crossAttentionPresent(nn, `${layer}_${part}`, value, inputs, heads, headDim), `present.${layer}.encoder.${part}`, 'float32', ['batch_size', heads, 'encoder_sequence_length_out', headDim]);
+  }
   const crossAttended = residual(nn, selfAttended, d, style.preNorm, (h) =>
     nn.linear(nn.attend(nn.splitHeads(nn.linear(h, d, d), heads, headDim), crossKey, crossValue, heads, headDim, masks.cross), d, d),
   );

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { env, pipeline, type Tensor, type TranslationPipeline } from '@huggingface/transformers';
-import { InferenceSession } from 'onnxruntime-node';
+import { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRECISIONS, findModel, parseManifest, type ModelFile, type Precision, type TranslationModelEntry } from '../../contract/manifest-schema.ts';
 import { sharedDataDir } from '../../testing/shared-data.ts';
@@ -72,6 +72,26 @@ describe.each(cases)('$id $precision ONNX interface', ({ id, precision }) => {
     const session = await InferenceSession.create(join(modelsDir, id, decoderPath!));
     expect([...session.inputNames].sort()).toEqual(['input_ids', 'encoder_attention_mask', 'encoder_hidden_states', ...cache('past_key_values'), 'use_cache_branch'].sort());
     expect([...session.outputNames].sort()).toEqual(['logits', ...cache('present')].sort());
+    await session.release();
+  });
+
+  it("gives the encoder's keys and values on a cached step as empty constants, as Optimum's merged decoders do", async () => {
+    const { dModel, heads } = generatedSource(modelOf(id)).dimensions;
+    const session = await InferenceSession.create(join(modelsDir, id, decoderPath!));
+    const floats = (dims: number[]) => new OrtTensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+    const [pastLength, sourceLength, headDim] = [2, 3, dModel / heads];
+    const feeds: Record<string, OrtTensor> = {
+      input_ids: new OrtTensor('int64', BigInt64Array.of(5n), [1, 1]),
+      encoder_attention_mask: new OrtTensor('int64', new BigInt64Array(sourceLength).fill(1n), [1, sourceLength]),
+      encoder_hidden_states: floats([1, sourceLength, dModel]),
+      use_cache_branch: new OrtTensor('bool', Uint8Array.of(1), [1]),
+    };
+    for (const name of cache('past_key_values')) feeds[name] = floats([1, heads, name.includes('.encoder.') ? sourceLength : pastLength, headDim]);
+    const outputs = await session.run(feeds);
+    for (const layer of layers) {
+      expect(outputs[`present.${layer}.encoder.key`]!.dims).toEqual([0, heads, 1, headDim]);
+      expect(outputs[`present.${layer}.decoder.key`]!.dims).toEqual([1, heads, pastLength + 1, headDim]);
+    }
     await session.release();
   });
 });
