@@ -3,9 +3,10 @@ import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/
 import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, Recognition, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
 import { transcribeSegments } from '../shared/clip-transcription.ts';
 import { SpeechSegmenter, type FinalSegmentEvent, type SegmenterEvent } from '../shared/segmenter.ts';
-import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
+import { TranscriptionScheduler, type Recognise } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { recogniseBatch } from './batched-recognition.ts';
+import { PrefixForcedPartials } from './moonshine-recognition.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
@@ -84,7 +85,10 @@ class AsrWorker implements AsrWorkerApi {
     if (this.stream) throw new Error('A recording or file is already being transcribed');
     const recogniser = this.liveRecogniser ?? this.recogniser;
     const segmenter = new SpeechSegmenter(this.liveRecogniser ? LIVE_MODEL_SEGMENTATION : {});
-    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio, recogniser), onEvent, (error) => onError(errorMessage(error)));
+    const partials = recogniser?.model.config?.model_type === 'moonshine' ? new PrefixForcedPartials(recogniser) : undefined;
+    const recognise: Recognise = (audio, purpose) =>
+      partials && purpose.type === 'partial' ? partials.recognise(audio, purpose.segmentId, purpose.committedText) : this.recognise(audio, recogniser);
+    const scheduler = new TranscriptionScheduler(recognise, onEvent, (error) => onError(errorMessage(error)));
     this.stream = { segmenter, scheduler };
   }
 

@@ -1,0 +1,79 @@
+import type { AutomaticSpeechRecognitionPipeline, Tensor } from '@huggingface/transformers';
+import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
+
+/**
+ * The most tokens a recognition of this much audio may hold. Real speech stays well below it (the Moonshine
+ * paper's heuristic limit of 6 tokens per second of audio, which stops random or confused weights from repeating
+ * themselves to the model's maximum length); transformers.js counts whole seconds only, which leaves nothing for a
+ * segment under a second, so this counts from the exact length, plus 2 for a word cut at the end.
+ */
+export const maxTextTokens = (samples: number): number => Math.ceil((samples / SAMPLE_RATE) * 6) + 2;
+
+/** One recognition: its text, and its token ids from the decoder's start token on (for a later partial's forced prefix). */
+export interface MoonshineRecognition {
+  text: string;
+  tokenIds: number[];
+}
+
+/**
+ * Greedy Moonshine recognition of 16 kHz mono audio. With `prefix` (token ids from the decoder start token on),
+ * the decoder takes those tokens in one parallel pass instead of generating them step by step, and generates only
+ * what follows them; the text is then the prefix's followed by the new tokens', within the same total token limit.
+ */
+export async function recogniseMoonshine(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array, prefix: readonly number[] = []): Promise<MoonshineRecognition> {
+  const inputs = (await recogniser.processor(audio)) as Record<string, Tensor>;
+  // The start token counts towards the decoder's input but not towards the text's tokens.
+  const forced = Math.max(prefix.length - 1, 0);
+  const max_new_tokens = Math.max(maxTextTokens(audio.length) - forced, 0);
+  if (prefix.length > 0 && max_new_tokens === 0) return { text: decode(recogniser, [...prefix]), tokenIds: [...prefix] };
+  const output = (await recogniser.model.generate({
+    ...inputs,
+    max_new_tokens,
+    ...(prefix.length > 0 ? { decoder_input_ids: [prefix.map(BigInt)] } : {}),
+  } as Parameters<AutomaticSpeechRecognitionPipeline['model']['generate']>[0])) as Tensor;
+  const tokenIds = (output.tolist() as bigint[][])[0]!.map(Number);
+  return { text: decode(recogniser, tokenIds), tokenIds };
+}
+
+const decode = (recogniser: AutomaticSpeechRecognitionPipeline, tokenIds: number[]) => recogniser.tokenizer.decode(tokenIds, { skip_special_tokens: true });
+
+const wordsOf = (text: string) => text.split(/\s+/).filter((word) => word.length > 0);
+
+/**
+ * The token ids of a recognition that spell exactly `committedText`'s words (see LocalAgreement, which commits a word
+ * prefix of one hypothesis): the longest token prefix whose text has exactly those words, so a word's trailing pieces
+ * (a space token, say) come with it. Undefined when the recognition does not start with those words (then the partial decodes freely).
+ */
+export function committedTokenPrefix(recognition: MoonshineRecognition, committedText: string, decodeIds: (ids: number[]) => string): number[] | undefined {
+  const committed = wordsOf(committedText);
+  if (committed.length === 0) return undefined;
+  const sameWords = (ids: number[]) => {
+    const words = wordsOf(decodeIds(ids));
+    return words.length === committed.length && words.every((word, i) => word === committed[i]);
+  };
+  let found: number | undefined;
+  for (let length = 1; length <= recognition.tokenIds.length; length += 1) {
+    const ids = recognition.tokenIds.slice(0, length);
+    if (sameWords(ids)) found = length;
+    else if (found !== undefined) break;
+  }
+  return found === undefined ? undefined : recognition.tokenIds.slice(0, found);
+}
+
+/**
+ * Partials of a live stream whose committed words are never decoded step by step again: each partial forces the
+ * token ids of the words committed so far (taken from the previous partial of the same segment) as its decoder prefix.
+ */
+export class PrefixForcedPartials {
+  private last: { segmentId: number; recognition: MoonshineRecognition } | undefined;
+
+  constructor(private readonly recogniser: AutomaticSpeechRecognitionPipeline) {}
+
+  async recognise(audio: Float32Array, segmentId: number, committedText: string): Promise<{ text: string }> {
+    const previous = this.last?.segmentId === segmentId ? this.last.recognition : undefined;
+    const prefix = previous && committedTokenPrefix(previous, committedText, (ids) => decode(this.recogniser, ids));
+    const recognition = await recogniseMoonshine(this.recogniser, audio, prefix);
+    this.last = { segmentId, recognition };
+    return { text: recognition.text };
+  }
+}
