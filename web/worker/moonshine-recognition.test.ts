@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { env, pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
+import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readWav, speechDir } from '../../bench/speech-clips.ts';
+import { localAsrPipeline } from '../../testing/local-asr-pipeline.ts';
 import { committedTokenPrefix, maxTextTokens, PrefixForcedPartials, recogniseMoonshine } from './moonshine-recognition.ts';
 
 /** The tiny generated Moonshine (npm test generates it first): random weights, so its text is garbage but deterministic. */
@@ -31,9 +32,7 @@ describe('recogniseMoonshine', () => {
   const audio = readWav(join(speechDir, 'jfk.wav')).samples.subarray(0, 4 * 16_000);
 
   beforeAll(async () => {
-    env.localModelPath = join(import.meta.dirname, '..', '..', 'models');
-    env.allowRemoteModels = false;
-    recogniser = await pipeline('automatic-speech-recognition', MODEL_ID, { dtype: 'q8' });
+    recogniser = await localAsrPipeline(join(import.meta.dirname, '..', '..', 'models'), MODEL_ID, 'q8');
   });
 
   afterAll(() => recogniser?.dispose());
