@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readWav, speechDir } from '../../bench/speech-clips.ts';
+import { readSpeechClips, readWav, speechDir } from '../../bench/speech-clips.ts';
 import { localAsrPipeline } from '../../testing/local-asr-pipeline.ts';
 import { committedTokenPrefix, maxTextTokens, PrefixForcedPartials, recogniseMoonshine } from './moonshine-recognition.ts';
 
@@ -24,6 +24,16 @@ describe('committedTokenPrefix', () => {
   it('gives nothing to force when nothing is committed or the recognition does not start with the committed words', () => {
     expect(committedTokenPrefix(recognition, '', decodeIds)).toBeUndefined();
     expect(committedTokenPrefix(recognition, 'what', decodeIds)).toBeUndefined();
+  });
+});
+
+describe('maxTextTokens', () => {
+  // The generated models' tokenizers are pseudo-vocabularies, so real speech is counted in words: English BPE and
+  // SentencePiece vocabularies such as Moonshine's average about 1.3 tokens per word, counted here as 1.5, plus one per punctuation mark.
+  it.each(readSpeechClips().map((clip) => [clip.file, clip] as const))('leaves room for the real transcript of %s', (_, clip) => {
+    const words = clip.transcript.split(/\s+/).filter(Boolean).length;
+    const punctuation = clip.transcript.replace(/[\p{L}\p{N}\s']/gu, '').length;
+    expect(Math.ceil(words * 1.5) + punctuation).toBeLessThanOrEqual(maxTextTokens(Math.round(clip.seconds * 16_000)));
   });
 });
 
