@@ -6,6 +6,7 @@ import { SpeechSegmenter, type FinalSegmentEvent, type SegmenterEvent } from '..
 import { TranscriptionScheduler, type Recognise } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { recogniseBatch } from './batched-recognition.ts';
+import { recogniseFromDraft } from './draft-verification.ts';
 import { PrefixForcedPartials } from './moonshine-recognition.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
@@ -93,8 +94,12 @@ class AsrWorker implements AsrWorkerApi {
     const recogniser = this.liveRecogniser ?? this.recogniser;
     const segmenter = new SpeechSegmenter(this.liveRecogniser ? LIVE_MODEL_SEGMENTATION : {});
     const partials = recogniser?.model.config?.model_type === 'moonshine' ? new PrefixForcedPartials(recogniser) : undefined;
-    const recognise: Recognise = (audio, purpose) =>
-      partials && purpose.type === 'partial' ? partials.recognise(audio, purpose.segmentId, purpose.committedText) : this.recognise(audio, recogniser);
+    const recognise: Recognise = (audio, purpose) => {
+      if (!partials || !recogniser) return this.recognise(audio, recogniser);
+      if (purpose.type === 'partial') return partials.recognise(audio, purpose.segmentId, purpose.committedText);
+      // A final gives the text free decoding gives, starting from what the segment's latest partial already has.
+      return recogniseFromDraft(recogniser, audio, partials.latestTokens(purpose.segmentId));
+    };
     const pacing = this.liveRecogniser ? { partialShare: LIVE_MODEL_PARTIAL_SHARE } : {};
     const scheduler = new TranscriptionScheduler(recognise, onEvent, (error) => onError(errorMessage(error)), pacing);
     this.stream = { segmenter, scheduler };

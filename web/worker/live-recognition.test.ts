@@ -5,6 +5,7 @@ import { readWav, speechDir } from '../../bench/speech-clips.ts';
 import type { TranscriptEvent } from '../shared/asr-protocol.ts';
 import { SpeechSegmenter } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
+import { recogniseFromDraft } from './draft-verification.ts';
 import { PrefixForcedPartials } from './moonshine-recognition.ts';
 import { recogniseSpeech } from './speech-recognition.ts';
 
@@ -28,10 +29,11 @@ describe('live recognition with Moonshine', () => {
     const events: TranscriptEvent[] = [];
     const segments: Float32Array[] = [];
     const recognise = (audio: Float32Array) => recogniseSpeech(recogniser, audio, { language: 'en' });
-    // As the worker does: partials force their committed words as the decoder prefix, finals decode freely.
+    // As the worker does: partials force their committed words as the decoder prefix, finals start from the latest partial's tokens.
     const partials = new PrefixForcedPartials(recogniser);
     const scheduler = new TranscriptionScheduler(
-      (audio, purpose) => (purpose.type === 'partial' ? partials.recognise(audio, purpose.segmentId, purpose.committedText) : recognise(audio)),
+      (audio, purpose) =>
+        purpose.type === 'partial' ? partials.recognise(audio, purpose.segmentId, purpose.committedText) : recogniseFromDraft(recogniser, audio, partials.latestTokens(purpose.segmentId)),
       (event) => void events.push(event),
     );
     const segmenter = new SpeechSegmenter({ maxSegmentSeconds: 9 });

@@ -20,12 +20,19 @@ export interface MoonshineRecognition {
  * the decoder takes those tokens in one parallel pass instead of generating them step by step, and generates only
  * what follows them; the text is then the prefix's followed by the new tokens', within the same total token limit.
  */
-export async function recogniseMoonshine(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array, prefix: readonly number[] = []): Promise<MoonshineRecognition> {
-  const inputs = (await recogniser.processor(audio)) as Record<string, Tensor>;
+export async function recogniseMoonshine(
+  recogniser: AutomaticSpeechRecognitionPipeline,
+  audio: Float32Array,
+  prefix: readonly number[] = [],
+  /** The processor's and encoder's output for `audio`, where the caller has them already. */
+  encoded?: Record<string, Tensor>,
+): Promise<MoonshineRecognition> {
+  const inputs = encoded ?? ((await recogniser.processor(audio)) as Record<string, Tensor>);
   // The start token counts towards the decoder's input but not towards the text's tokens.
   const forced = Math.max(prefix.length - 1, 0);
   const max_new_tokens = Math.max(maxTextTokens(audio.length) - forced, 0);
-  if (prefix.length > 0 && max_new_tokens === 0) return { text: decode(recogniser, [...prefix]), tokenIds: [...prefix] };
+  // A prefix that already holds all the tokens there may be, or ends the text, is the whole recognition.
+  if (prefix.length > 0 && (max_new_tokens === 0 || endsText(recogniser, prefix.at(-1)!))) return { text: decode(recogniser, [...prefix]), tokenIds: [...prefix] };
   const output = (await recogniser.model.generate({
     ...inputs,
     max_new_tokens,
@@ -33,6 +40,11 @@ export async function recogniseMoonshine(recogniser: AutomaticSpeechRecognitionP
   } as Parameters<AutomaticSpeechRecognitionPipeline['model']['generate']>[0])) as Tensor;
   const tokenIds = (output.tolist() as bigint[][])[0]!.map(Number);
   return { text: decode(recogniser, tokenIds), tokenIds };
+}
+
+function endsText(recogniser: AutomaticSpeechRecognitionPipeline, tokenId: number): boolean {
+  const eos = (recogniser.model.generation_config as { eos_token_id?: number | number[] | null } | null)?.eos_token_id;
+  return Array.isArray(eos) ? eos.includes(tokenId) : eos === tokenId;
 }
 
 const decode = (recogniser: AutomaticSpeechRecognitionPipeline, tokenIds: number[]) => recogniser.tokenizer.decode(tokenIds, { skip_special_tokens: true });
@@ -71,9 +83,16 @@ export class PrefixForcedPartials {
 
   async recognise(audio: Float32Array, segmentId: number, committedText: string): Promise<{ text: string }> {
     const previous = this.last?.segmentId === segmentId ? this.last.recognition : undefined;
-    const prefix = previous && committedTokenPrefix(previous, committedText, (ids) => decode(this.recogniser, ids));
+    // Never its end-of-text token: this partial's audio goes on past the previous one's.
+    const open = previous && { ...previous, tokenIds: previous.tokenIds.filter((id, i) => i < previous.tokenIds.length - 1 || !endsText(this.recogniser, id)) };
+    const prefix = open && committedTokenPrefix(open, committedText, (ids) => decode(this.recogniser, ids));
     const recognition = await recogniseMoonshine(this.recogniser, audio, prefix);
     this.last = { segmentId, recognition };
     return { text: recognition.text };
+  }
+
+  /** The token ids of the segment's latest partial, if it had one. */
+  latestTokens(segmentId: number): readonly number[] {
+    return this.last?.segmentId === segmentId ? this.last.recognition.tokenIds : [];
   }
 }
