@@ -7,7 +7,7 @@ import { TranscriptionScheduler, type Recognise } from '../shared/transcription-
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { recogniseBatch } from './batched-recognition.ts';
 import { recogniseFromDraft } from './draft-verification.ts';
-import { PrefixForcedPartials } from './moonshine-recognition.ts';
+import { PrefixForcedPartials } from './live-partials.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';

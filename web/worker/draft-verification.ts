@@ -3,13 +3,13 @@ import { maxTextTokens, recogniseMoonshine, type MoonshineRecognition } from './
 import { reuseEncoderOutputs } from './speech-recognition.ts';
 
 /**
- * How many tokens of `draft` (from the decoder start token on) greedy decoding would give too: token i is kept while it
- * is the argmax of the logits after tokens 0..i-1. `logits` are [1, draft length, vocabulary], from one decoder pass over the draft.
+ * How many tokens of `draft` (from the decoder start token on) greedy decoding would give too, after its first
+ * `forcedLength` tokens, which are kept as they are: token i is kept while it is the argmax of the logits after tokens 0..i-1. `logits` are [1, draft length, vocabulary], from one decoder pass over the draft.
  */
-export function verifiedLength(logits: Tensor, draft: readonly number[]): number {
+export function verifiedLength(logits: Tensor, draft: readonly number[], forcedLength = 1): number {
   const [, length, vocabulary] = logits.dims as [number, number, number];
   const scores = (logits.type === 'float32' ? logits : logits.to('float32')).data as Float32Array;
-  let kept = 1;
+  let kept = forcedLength;
   while (kept < Math.min(length, draft.length) && argmax(scores, (kept - 1) * vocabulary, vocabulary) === draft[kept]) kept += 1;
   return kept;
 }
@@ -21,12 +21,18 @@ function argmax(scores: Float32Array, offset: number, count: number): number {
 }
 
 /**
- * Greedy Moonshine recognition that starts from a draft (the segment's latest partial) and gives exactly the tokens free
- * greedy decoding gives: one parallel decoder pass over the draft keeps the run of it that greedy decoding would
- * produce, and only the rest is generated step by step. The encoder runs once for both.
+ * Greedy Moonshine recognition that starts from a draft (a partial of the same segment) and gives exactly the tokens
+ * greedy decoding gives after the draft's first `forcedLength` tokens: one parallel decoder pass over the draft keeps
+ * the run of it that greedy decoding would produce, and only the rest is generated step by step. One encoder pass serves both.
  */
-export async function recogniseFromDraft(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array, draft: readonly number[]): Promise<MoonshineRecognition> {
-  if (draft.length < 2) return recogniseMoonshine(recogniser, audio);
+export async function recogniseFromDraft(
+  recogniser: AutomaticSpeechRecognitionPipeline,
+  audio: Float32Array,
+  draft: readonly number[],
+  /** Draft tokens taken as they are (a forced prefix), not checked. */
+  forcedLength = 1,
+): Promise<MoonshineRecognition> {
+  if (draft.length <= forcedLength) return recogniseMoonshine(recogniser, audio, draft.slice(0, forcedLength));
   const { model } = recogniser;
   const inputs = (await recogniser.processor(audio)) as Record<string, Tensor>;
   reuseEncoderOutputs(model);
@@ -39,5 +45,5 @@ export async function recogniseFromDraft(recogniser: AutomaticSpeechRecognitionP
   const candidate = draft.slice(0, maxTextTokens(audio.length) + 1);
   const decoder_input_ids = new Tensor('int64', BigInt64Array.from(candidate.map(BigInt)), [1, candidate.length]);
   const { logits } = (await model.forward({ encoder_outputs, decoder_input_ids })) as { logits: Tensor };
-  return recogniseMoonshine(recogniser, audio, candidate.slice(0, verifiedLength(logits, candidate)), { ...inputs, encoder_outputs });
+  return recogniseMoonshine(recogniser, audio, candidate.slice(0, verifiedLength(logits, candidate, forcedLength)), { ...inputs, encoder_outputs });
 }

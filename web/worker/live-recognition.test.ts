@@ -6,7 +6,7 @@ import type { TranscriptEvent } from '../shared/asr-protocol.ts';
 import { SpeechSegmenter } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import { recogniseFromDraft } from './draft-verification.ts';
-import { PrefixForcedPartials } from './moonshine-recognition.ts';
+import { PrefixForcedPartials } from './live-partials.ts';
 import { recogniseSpeech } from './speech-recognition.ts';
 
 /** The tiny generated Moonshine (npm test generates it first), streamed as the worker streams a recording. */

@@ -3,29 +3,10 @@ import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transforme
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSpeechClips, readWav, speechDir } from '../../bench/speech-clips.ts';
 import { localAsrPipeline } from '../../testing/local-asr-pipeline.ts';
-import { committedTokenPrefix, maxTextTokens, PrefixForcedPartials, recogniseMoonshine } from './moonshine-recognition.ts';
+import { maxTextTokens, recogniseMoonshine } from './moonshine-recognition.ts';
 
 /** The tiny generated Moonshine (npm test generates it first): random weights, so its text is garbage but deterministic. */
 const MODEL_ID = 'sotto/moonshine-tiny-random';
-
-describe('committedTokenPrefix', () => {
-  const pieces = ['<s>', ' ask', ' n', 'ot', ',', ' what', ' your'];
-  const decodeIds = (ids: number[]) => ids.map((id) => (id === 0 ? '' : pieces[id]!)).join('');
-  const recognition = { text: decodeIds([0, 1, 2, 3, 4, 5, 6]), tokenIds: [0, 1, 2, 3, 4, 5, 6] };
-
-  it('takes the longest run of tokens that spells the committed words', () => {
-    expect(committedTokenPrefix(recognition, 'ask', decodeIds)).toEqual([0, 1]);
-    expect(committedTokenPrefix(recognition, 'ask not,', decodeIds)).toEqual([0, 1, 2, 3, 4]);
-    expect(committedTokenPrefix(recognition, 'ask not, what your', decodeIds)).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    // A committed word the hypothesis continues (LocalAgreement compares words without punctuation): its own tokens only.
-    expect(committedTokenPrefix(recognition, 'ask not', decodeIds)).toEqual([0, 1, 2, 3]);
-  });
-
-  it('gives nothing to force when nothing is committed or the recognition does not start with the committed words', () => {
-    expect(committedTokenPrefix(recognition, '', decodeIds)).toBeUndefined();
-    expect(committedTokenPrefix(recognition, 'what', decodeIds)).toBeUndefined();
-  });
-});
 
 describe('maxTextTokens', () => {
   // The generated models' tokenizers are pseudo-vocabularies, so real speech is counted in words: English BPE and
@@ -70,19 +51,5 @@ describe('recogniseMoonshine', () => {
     const forced = await recogniseMoonshine(recogniser, audio, prefix);
     expect(forced.tokenIds.slice(0, prefix.length)).toEqual(prefix);
     expect(forced.tokenIds.length - 1).toBeLessThanOrEqual(maxTextTokens(audio.length));
-  });
-
-  it('gives partials that keep their committed words, and equal free decoding where it starts with them', async () => {
-    const partials = new PrefixForcedPartials(recogniser);
-    const first = await partials.recognise(audio.subarray(0, 3 * 16_000), 0, '');
-    const committed = first.text.split(/\s+/).filter(Boolean).slice(0, 2).join(' ');
-    expect(committed).not.toBe('');
-    expect((await partials.recognise(audio, 0, committed)).text.trim().startsWith(committed)).toBe(true);
-
-    const free = await recogniseMoonshine(recogniser, audio);
-    const again = new PrefixForcedPartials(recogniser);
-    await again.recognise(audio, 1, '');
-    const freeStart = free.text.split(/\s+/).filter(Boolean).slice(0, 2).join(' ');
-    expect((await again.recognise(audio, 1, freeStart)).text).toBe(free.text);
   });
 });

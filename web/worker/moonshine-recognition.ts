@@ -42,57 +42,10 @@ export async function recogniseMoonshine(
   return { text: decode(recogniser, tokenIds), tokenIds };
 }
 
-function endsText(recogniser: AutomaticSpeechRecognitionPipeline, tokenId: number): boolean {
+/** Whether the token is one of the model's end-of-text tokens. */
+export function endsText(recogniser: AutomaticSpeechRecognitionPipeline, tokenId: number): boolean {
   const eos = (recogniser.model.generation_config as { eos_token_id?: number | number[] | null } | null)?.eos_token_id;
   return Array.isArray(eos) ? eos.includes(tokenId) : eos === tokenId;
 }
 
-const decode = (recogniser: AutomaticSpeechRecognitionPipeline, tokenIds: number[]) => recogniser.tokenizer.decode(tokenIds, { skip_special_tokens: true });
-
-const wordsOf = (text: string) => text.split(/\s+/).filter((word) => word.length > 0);
-
-/**
- * The token ids of a recognition that spell exactly `committedText`'s words (see LocalAgreement, which commits a word
- * prefix of one hypothesis): the longest token prefix whose text has exactly those words, so a word's trailing pieces
- * (a space token, say) come with it. Undefined when the recognition does not start with those words (then the partial decodes freely).
- */
-export function committedTokenPrefix(recognition: MoonshineRecognition, committedText: string, decodeIds: (ids: number[]) => string): number[] | undefined {
-  const committed = wordsOf(committedText);
-  if (committed.length === 0) return undefined;
-  const sameWords = (ids: number[]) => {
-    const words = wordsOf(decodeIds(ids));
-    return words.length === committed.length && words.every((word, i) => word === committed[i]);
-  };
-  let found: number | undefined;
-  for (let length = 1; length <= recognition.tokenIds.length; length += 1) {
-    const ids = recognition.tokenIds.slice(0, length);
-    if (sameWords(ids)) found = length;
-    else if (found !== undefined) break;
-  }
-  return found === undefined ? undefined : recognition.tokenIds.slice(0, found);
-}
-
-/**
- * Partials of a live stream whose committed words are never decoded step by step again: each partial forces the
- * token ids of the words committed so far (taken from the previous partial of the same segment) as its decoder prefix.
- */
-export class PrefixForcedPartials {
-  private last: { segmentId: number; recognition: MoonshineRecognition } | undefined;
-
-  constructor(private readonly recogniser: AutomaticSpeechRecognitionPipeline) {}
-
-  async recognise(audio: Float32Array, segmentId: number, committedText: string): Promise<{ text: string }> {
-    const previous = this.last?.segmentId === segmentId ? this.last.recognition : undefined;
-    // Never its end-of-text token: this partial's audio goes on past the previous one's.
-    const open = previous && { ...previous, tokenIds: previous.tokenIds.filter((id, i) => i < previous.tokenIds.length - 1 || !endsText(this.recogniser, id)) };
-    const prefix = open && committedTokenPrefix(open, committedText, (ids) => decode(this.recogniser, ids));
-    const recognition = await recogniseMoonshine(this.recogniser, audio, prefix);
-    this.last = { segmentId, recognition };
-    return { text: recognition.text };
-  }
-
-  /** The token ids of the segment's latest partial, if it had one. */
-  latestTokens(segmentId: number): readonly number[] {
-    return this.last?.segmentId === segmentId ? this.last.recognition.tokenIds : [];
-  }
-}
+export const decode = (recogniser: AutomaticSpeechRecognitionPipeline, tokenIds: number[]) => recogniser.tokenizer.decode(tokenIds, { skip_special_tokens: true });
