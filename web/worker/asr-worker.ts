@@ -28,9 +28,9 @@ const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, mi
 const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9, partialIntervalSamples: 8_000 };
 /**
  * Partials of the live model are paced to this share of the wall time (see SchedulerOptions.partialShare). They are
- * pace-limited on 2 cores, so making each cheaper (committed words forced as the decoder prefix) alone gave more
- * partials at the same CPU; at 0.3 instead of the default 0.5, prefix-forced partials come about as often as free ones
- * did at 0.5, for 20–30 % less live CPU (jfk and the Harvard list, streamed at 1× in Node, interleaved).
+ * pace-limited on 2 cores, so making each cheaper (see PrefixForcedPartials) alone gave more partials at the same CPU.
+ * At 0.3 instead of the default 0.5 they come about as often as free partials did at 0.5, for a third to two fifths
+ * less live CPU (shape-true Moonshine base, jfk and the Harvard list streamed at 1× in Node, interleaved, load 7–10).
  */
 const LIVE_MODEL_PARTIAL_SHARE = 0.3;
 /**
