@@ -39,7 +39,8 @@ export class PrefixForcedPartials {
   async recognise(audio: Float32Array, segmentId: number, committedText: string): Promise<{ text: string }> {
     const previous = this.last?.segmentId === segmentId ? this.last.recognition : undefined;
     // Never its end-of-text token: this partial's audio goes on past the previous one's.
-    const open = previous && { ...previous, tokenIds: previous.tokenIds.filter((id, i) => i < previous.tokenIds.length - 1 || !endsText(this.recogniser, id)) };
+    const ended = previous !== undefined && endsText(this.recogniser, previous.tokenIds.at(-1)!);
+    const open = previous && (ended ? { ...previous, tokenIds: previous.tokenIds.slice(0, -1) } : previous);
     const prefix = (open && committedTokenPrefix(open, committedText, (ids) => decode(this.recogniser, ids))) ?? [];
     // The previous partial's tentative rest is a draft: what greedy decoding would repeat of it takes one parallel pass.
     const recognition = await recogniseFromDraft(this.recogniser, audio, open?.tokenIds ?? [], Math.max(prefix.length, 1));
