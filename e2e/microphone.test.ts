@@ -27,6 +27,10 @@ describe('recording from the microphone', () => {
     expectWordLike(partial.text);
     expectWordLike(final.text);
     expect(partial.shown.partial).toBe(displayed(partial.text));
+    // Committed words as they will stay, the rest marked as tentative (dimmed by the style sheet, with a hint).
+    const tentativeWords = displayed(partial.text).split(' ').slice(displayed(partial.committedText ?? '').split(' ').filter(Boolean).length);
+    expect(partial.shown.tentative).toBe(tentativeWords.join(' '));
+    if (tentativeWords.length > 0) expect(partial.shown.tentativeHint).toMatch(/may change/);
     // The segment's final text replaces its partial text.
     expect(final.shown.final).toContain(displayed(final.text));
     expect(final.shown.partial).toBe('');

@@ -87,6 +87,9 @@ describe('installable PWA that works offline', () => {
     expect(await cdp.send('Page.getInstallabilityErrors')).toEqual({ installabilityErrors: [] });
 
     await waitForCached(page, asrModel, true);
+    // The live model is listed with the other device models, cached with the speech model.
+    await waitForCached(page, liveModel, true);
+    expect(await page.locator(`#model-state-${modelSlug(liveModel.id)}`).textContent()).toMatch(/^On this device \(q8, .+B\)$/);
     await page.locator(`#model-state-${modelSlug(deviceModel.id)} ~ button:text("Download")`).click();
     await waitForCached(page, deviceModel, true);
     const cached = await cacheContents(page);

@@ -4,8 +4,10 @@ export interface ProbedTranscriptEvent {
   type: 'partial' | 'final';
   segmentId: number;
   text: string;
-  /** The transcript's final and partial spans right after the app handled the event. */
-  shown: { final: string; partial: string };
+  /** Of a partial: its words that are committed. */
+  committedText?: string;
+  /** The transcript's final and partial spans right after the app handled the event; tentative: the partial's words marked as such, with their hint. */
+  shown: { final: string; partial: string; tentative: string; tentativeHint: string | null };
 }
 
 interface ProbedPage {
@@ -25,7 +27,7 @@ function installTranscriptProbe(): void {
   }
   const page = globalThis as unknown as ProbedPage & {
     MessagePort: { prototype: Port };
-    document: { querySelector(selector: string): { textContent: string | null } | null };
+    document: { querySelector(selector: string): { textContent: string | null; getAttribute(name: string): string | null } | null };
   };
   page.__transcriptEvents = [];
   const probed = new WeakSet<object>();
@@ -33,7 +35,8 @@ function installTranscriptProbe(): void {
     if (typeof data !== 'object' || data === null || depth > 4) return undefined;
     const candidate = data as Partial<ProbedTranscriptEvent>;
     if ((candidate.type === 'partial' || candidate.type === 'final') && typeof candidate.segmentId === 'number' && typeof candidate.text === 'string') {
-      return { type: candidate.type, segmentId: candidate.segmentId, text: candidate.text };
+      const committed = typeof candidate.committedText === 'string' ? { committedText: candidate.committedText } : {};
+      return { type: candidate.type, segmentId: candidate.segmentId, text: candidate.text, ...committed };
     }
     for (const value of Object.values(data)) {
       const found = findEvent(value, depth + 1);
@@ -49,7 +52,9 @@ function installTranscriptProbe(): void {
     probed.add(this);
     original.call(this, 'message', (message: { data: unknown }) => {
       const event = findEvent(message.data, 0);
-      if (event) page.__transcriptEvents.push({ ...event, shown: { final: spanText('final'), partial: spanText('partial') } });
+      if (!event) return;
+      const tentativeHint = page.document.querySelector('#transcript .partial .tentative')?.getAttribute('title') ?? null;
+      page.__transcriptEvents.push({ ...event, shown: { final: spanText('final'), partial: spanText('partial'), tentative: spanText('partial .tentative'), tentativeHint } });
     });
   };
 }

@@ -77,7 +77,7 @@ export async function startApp(root: Document, options: AppOptions = {}): Promis
     return;
   }
   const { manifest, asrModel, liveAsrModel } = setup;
-  const models = new DeviceModelsPanel(root, usedModels(manifest, asrModel));
+  const models = new DeviceModelsPanel(root, usedModels(manifest, asrModel, liveAsrModel));
   void models.refresh();
   const store = await storeOpening;
   // A reload continues the session that changed last.

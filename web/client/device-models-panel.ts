@@ -23,10 +23,17 @@ function button(root: Document, text: string): HTMLButtonElement {
   return made;
 }
 
-/** The models this page uses: its ASR model and, where the manifest names one, the on-device translation model. */
-export function usedModels(manifest: Manifest, asrModel: ModelEntry): { role: string; model: ModelEntry }[] {
+/**
+ * The models this page uses: its ASR model, the live model for recordings where the server names one (the page
+ * downloads it with the ASR model), and, where the manifest names one, the on-device translation model.
+ */
+export function usedModels(manifest: Manifest, asrModel: ModelEntry, liveAsrModel?: ModelEntry): { role: string; model: ModelEntry }[] {
   const device = manifest.defaults.translation?.device;
-  return [{ role: 'Speech recognition', model: asrModel }, ...(device ? [{ role: 'Translation on this device', model: findModel(manifest, device) }] : [])];
+  return [
+    { role: 'Speech recognition', model: asrModel },
+    ...(liveAsrModel && liveAsrModel.id !== asrModel.id ? [{ role: 'Live speech recognition (recordings)', model: liveAsrModel }] : []),
+    ...(device ? [{ role: 'Translation on this device', model: findModel(manifest, device) }] : []),
+  ];
 }
 
 /** The #model-manager panel: which models are on this device, their size, and downloading or deleting them. */

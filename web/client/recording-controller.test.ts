@@ -4,6 +4,7 @@ import manifestJson from '../../models/manifest.json';
 import type { LoadedModel, LoadRequest, StreamSummary, TranscriptEvent } from '../shared/asr-protocol.ts';
 import { AudioInputError } from '../shared/audio/validate.ts';
 import type { FinalSegment } from '../shared/pipeline-types.ts';
+import type { LiveText } from '../shared/transcript-stitch.ts';
 import { AbortError } from './asr-bridge.ts';
 import type { MicrophoneOptions } from './audio/microphone.ts';
 import { RecordingController, type RecordingControllerOptions, type RecordingView } from './recording-controller.ts';
@@ -21,7 +22,7 @@ function final(segmentId: number, text: string, startSeconds: number, endSeconds
 type Overrides = Partial<Omit<RecordingControllerOptions, 'bridge'>> & { bridge?: Partial<RecordingControllerOptions['bridge']> };
 
 function setup({ bridge: bridgeOverrides, ...overrides }: Overrides = {}) {
-  const shown: { status: string[]; errors: (string | undefined)[]; activity: string[]; partial: string[]; rtf: number[]; recording: boolean[] } = {
+  const shown: { status: string[]; errors: (string | undefined)[]; activity: string[]; partial: LiveText[]; rtf: number[]; recording: boolean[] } = {
     status: [],
     errors: [],
     activity: [],
@@ -127,10 +128,13 @@ describe('RecordingController', () => {
     microphone().onChunk(new Float32Array(1600));
     expect(captured).toEqual([6400]);
     expect(pushed).toHaveLength(1);
-    emit({ ...final(0, 'hello', 0, 1), type: 'partial' });
-    expect(shown.partial.at(-1)).toBe('hello');
+    emit({ ...final(0, 'hello', 0, 1), type: 'partial', committedText: '' });
+    expect(shown.partial.at(-1)).toEqual({ committed: '', tentative: 'hello' });
+    emit({ ...final(0, 'hello there you', 0, 1), type: 'partial', committedText: 'hello there' });
+    expect(shown.partial.at(-1)).toEqual({ committed: 'hello there', tentative: 'you' });
     emit(final(0, 'hello world', 0, 1.2));
     expect(finals).toMatchObject([{ segmentId: 0, text: 'hello world', startSeconds: 0, endSeconds: 1.2 }]);
+    expect(shown.partial.at(-1)).toEqual({ committed: '', tentative: '' });
     expect(finals[0]!.asrRun).toMatchObject({ stage: 'asr', placement: 'device' });
     await recorder.toggleRecording();
     expect(calls.slice(-2)).toEqual(['microphone stopped', 'endStream']);

@@ -7,7 +7,7 @@ import { variantFiles } from '../shared/model-storage.ts';
 import type { FinalSegment, SessionRecord } from '../shared/pipeline-types.ts';
 import type { DeviceState } from '../shared/placement-policy.ts';
 import { asrPlacement, asrStageRun, type StageShown } from '../shared/stage-summary.ts';
-import { TranscriptBuilder } from '../shared/transcript-stitch.ts';
+import { TranscriptBuilder, type LiveText } from '../shared/transcript-stitch.ts';
 import { AbortError, type AsrBridge } from './asr-bridge.ts';
 import type { decodeAudioFile } from './audio/decode-file.ts';
 import type { MicrophoneSession, startMicrophone } from './audio/microphone.ts';
@@ -30,7 +30,7 @@ export interface RecordingView {
   setCancellable(cancellable: boolean): void;
   setRecording(recording: boolean): void;
   showRealTimeFactor(realTimeFactor: number): void;
-  showPartial(text: string): void;
+  showPartial(text: LiveText): void;
 }
 
 /** The session the transcript goes to (SessionController). */
@@ -210,10 +210,10 @@ export class RecordingController {
       const text = this.#transcript.segments().at(-1)!.text;
       session.addFinal({ segmentId: event.segmentId, text, startSeconds, endSeconds, ...(asrRun ? { asrRun } : {}), ...(detectedLanguage ? { detectedLanguage } : {}) });
     } else {
-      this.#transcript.setPartial(event.segmentId, event.text, toSample(event.overlapSeconds));
+      this.#transcript.setPartial(event.segmentId, event.text, toSample(event.overlapSeconds), event.committedText);
     }
     view.showRealTimeFactor(event.realTimeFactor);
-    view.showPartial(this.#transcript.partialText());
+    view.showPartial(this.#transcript.partialParts());
   }
 
   #begin(): AbortSignal {
@@ -242,7 +242,7 @@ export class RecordingController {
     view.setRecording(false);
     this.#setActivity('idle');
     view.setStatus(status);
-    view.showPartial('');
+    view.showPartial({ committed: '', tentative: '' });
   }
 
   #setActivity(activity: Activity): void {

@@ -4,6 +4,7 @@ import { AUDIO_FORMAT_LABEL, describeReduction, describeServerCost } from '../sh
 import type { DataLedger, StageName, TranslatedSegment } from '../shared/pipeline-types.ts';
 import type { Reasons } from '../shared/placement-policy.ts';
 import { describeTimings, stageLabel, stageTimings, type StageShown } from '../shared/stage-summary.ts';
+import type { LiveText } from '../shared/transcript-stitch.ts';
 import type { SessionSnapshot } from './session-controller.ts';
 import { element } from './view.ts';
 
@@ -17,6 +18,9 @@ const AXES: [keyof Reasons, string][] = [
 function setText(target: HTMLElement, text: string): void {
   if (target.textContent !== text) target.textContent = text;
 }
+
+/** Told to screen readers and shown on hover for the live words that may still change. */
+const TENTATIVE_HINT = 'Still being recognised: these words may change';
 
 /** Within this distance of the bottom the columns follow new segments; further up the reader stays put. */
 const FOLLOW_PX = 48;
@@ -74,8 +78,20 @@ export class SessionView {
     this.showLedger(record.ledger);
   }
 
-  showPartial(text: string): void {
-    this.follow(() => setText(this.partialText, text));
+  /** The open segment's live text: committed words as they will stay, the tentative rest marked as such (dimmed, italic, with a hint). */
+  showPartial({ committed, tentative }: LiveText): void {
+    const key = JSON.stringify([committed, tentative]);
+    if (this.partialText.dataset.key === key) return;
+    this.partialText.dataset.key = key;
+    const part = (className: string, text: string) => {
+      const made = this.root.createElement('span');
+      made.className = className;
+      made.textContent = text;
+      if (className === 'tentative') made.title = TENTATIVE_HINT;
+      return made;
+    };
+    const parts = [...(committed ? [part('committed', committed)] : []), ...(tentative ? [part('tentative', tentative)] : [])];
+    this.follow(() => this.partialText.replaceChildren(...parts.flatMap((made, index) => (index === 0 ? [made] : [this.root.createTextNode(' '), made]))));
   }
 
   showAsr(shown: StageShown): void {

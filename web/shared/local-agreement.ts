@@ -7,6 +7,11 @@ export class LocalAgreement {
   private committed: string[] = [];
   private previous: string[] = [];
 
+  /** The words committed so far. */
+  get committedText(): string {
+    return this.committed.join(' ');
+  }
+
   /** Takes the newest hypothesis of the whole utterance; returns the committed words and the tentative rest. */
   update(hypothesis: string): { committed: string; tentative: string } {
     const words = hypothesis.split(/\s+/).filter((word) => word.length > 0);
@@ -15,7 +20,7 @@ export class LocalAgreement {
     // Commitments are only extended: a later hypothesis that disagrees with committed words does not take them back.
     if (shared > this.committed.length && this.agreesWithCommitted(words)) this.committed = words.slice(0, shared);
     this.previous = words;
-    return { committed: this.committed.join(' '), tentative: words.slice(this.committed.length).join(' ') };
+    return { committed: this.committedText, tentative: words.slice(this.committed.length).join(' ') };
   }
 
   private agreesWithCommitted(words: readonly string[]): boolean {

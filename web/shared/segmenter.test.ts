@@ -137,6 +137,23 @@ describe('SpeechSegmenter', () => {
     expect(finals(run(signal))).toHaveLength(2);
   });
 
+  it('emits no partial for audio since the last one that holds no speech (a pause within the segment)', () => {
+    // Pauses of 450 ms stay under the 500 ms that closes a segment; partials every 200 ms would fall in them.
+    const sections: Section[] = [{ kind: 'pause', seconds: 0.5 }];
+    for (let i = 0; i < 4; i++) sections.push({ kind: 'speech', seconds: 1 }, { kind: 'pause', seconds: 0.45 });
+    const { signal, ranges } = synthesize(sections);
+    const events = run(signal, [1_600], { partialIntervalSamples: 3_200 });
+    expect(finals(events)).toHaveLength(1);
+    const speechRanges = ranges.filter((_, i) => sections[i]!.kind === 'speech');
+    const holdsSpeech = (from: number, to: number) => speechRanges.some(([start, end]) => start < to && end > from);
+    const updates = partials(events);
+    expect(updates.length).toBeGreaterThan(4);
+    updates.forEach((update, index) => {
+      const previousEnd = index === 0 ? 0 : updates[index - 1]!.audio.length;
+      expect(holdsSpeech(update.startSample + previousEnd, update.startSample + update.audio.length)).toBe(true);
+    });
+  });
+
   it('emits partials of the whole open segment at most once per second of new audio', () => {
     const { signal } = synthesize([
       { kind: 'pause', seconds: 0.5 },

@@ -109,7 +109,9 @@ export class SpeechSegmenter {
     if (
       segment &&
       this.processedEnd - segment.lastPartialAt >= this.partialInterval &&
-      this.speechSamples(segment.novelStart, this.processedEnd) >= this.minSpeech
+      this.speechSamples(segment.novelStart, this.processedEnd) >= this.minSpeech &&
+      // A pause within the segment adds no words: the next partial waits for speech (the final follows a long pause).
+      this.speechSamples(segment.lastPartialAt, this.processedEnd) > 0
     ) {
       segment.lastPartialAt = this.processedEnd;
       events.push({

@@ -98,4 +98,18 @@ describe('TranscriptBuilder', () => {
     expect([transcript.finalText(), transcript.partialText()]).toEqual(['one', 'two thr']);
     expect(transcript.text()).toBe('one two thr');
   });
+
+  it('splits the live text into committed and tentative words, also where stitching drops repeated words', () => {
+    const transcript = new TranscriptBuilder();
+    expect(transcript.partialParts()).toEqual({ committed: '', tentative: '' });
+    transcript.setPartial(0, 'The quick brown', 0, 'The quick');
+    expect(transcript.partialParts()).toEqual({ committed: 'The quick', tentative: 'brown' });
+    transcript.finalize(0, 'The quick brown fox jumps', 0, 320_000, 0);
+    transcript.setPartial(1, 'Fox jumps over the', 16_000, 'Fox jumps over');
+    expect(transcript.partialParts()).toEqual({ committed: 'over', tentative: 'the' });
+    transcript.setPartial(1, 'Fox jumps', 16_000, 'Fox');
+    expect(transcript.partialParts()).toEqual({ committed: '', tentative: '' });
+    transcript.setPartial(1, 'Fox jumps over', 16_000);
+    expect(transcript.partialParts()).toEqual({ committed: '', tentative: 'over' });
+  });
 });

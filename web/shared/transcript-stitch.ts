@@ -52,14 +52,20 @@ export interface TranscriptSegment {
  * order with consecutive ids (as SpeechSegmenter numbers them), so the segment an overlap
  * repeats is the one with the preceding id.
  */
+/** The open segment's text: the words later partials keep (see LocalAgreement), then those that may still change. */
+export interface LiveText {
+  committed: string;
+  tentative: string;
+}
+
 export class TranscriptBuilder {
   private readonly finals: TranscriptSegment[] = [];
-  private partial: { segmentId: number; text: string; overlapSamples: number } | undefined;
+  private partial: { segmentId: number; text: string; overlapSamples: number; committedText: string } | undefined;
 
-  /** Replaces the open segment's text. Ignored for a segment that is already final. */
-  setPartial(segmentId: number, text: string, overlapSamples = 0): void {
+  /** Replaces the open segment's text, whose first words `committedText` are committed. Ignored for a segment that is already final. */
+  setPartial(segmentId: number, text: string, overlapSamples = 0, committedText = ''): void {
     if (this.finals.some((segment) => segment.id === segmentId)) return;
-    this.partial = { segmentId, text, overlapSamples };
+    this.partial = { segmentId, text, overlapSamples, committedText };
   }
 
   finalize(segmentId: number, text: string, startSample: number, endSample: number, overlapSamples: number): void {
@@ -79,6 +85,14 @@ export class TranscriptBuilder {
     const partial = this.partial;
     // Stitched on read: the segment a partial overlaps may be finalized after the partial arrived.
     return partial ? this.stitch(partial.segmentId, partial.text, partial.overlapSamples) : '';
+  }
+
+  /** partialText() split into its committed words and the tentative rest (stitching only drops words from the start). */
+  partialParts(): LiveText {
+    const words = splitWords(this.partialText());
+    const tentativeCount = this.partial ? splitWords(this.partial.text).length - splitWords(this.partial.committedText).length : 0;
+    const cut = Math.max(words.length - Math.max(tentativeCount, 0), 0);
+    return { committed: words.slice(0, cut).join(' '), tentative: words.slice(cut).join(' ') };
   }
 
   segments(): readonly TranscriptSegment[] {

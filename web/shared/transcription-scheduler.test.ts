@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TranscriptEvent } from './asr-protocol.ts';
 import type { SegmenterEvent } from './segmenter.ts';
-import { TranscriptionScheduler } from './transcription-scheduler.ts';
+import { TranscriptionScheduler, type RecognitionPurpose } from './transcription-scheduler.ts';
 
 const audio = (seconds: number, marker: number) => new Float32Array(seconds * 16_000).fill(marker);
 const partial = (segmentId: number, marker: number): SegmenterEvent => ({ type: 'partial', segmentId, audio: audio(1, marker), startSample: 0, overlapSamples: 0 });
@@ -183,5 +183,25 @@ describe('TranscriptionScheduler', () => {
       await scheduler.idle();
     }
     expect(events.map((e) => e.committedText)).toEqual(['', 'ask not', 'ask not what', '']);
+  });
+
+  it('tells the recogniser what each recognition is for, with the words committed before a partial', async () => {
+    const hypotheses = ['ask not', 'ask not what', 'ask not what your', 'ask not what your country', 'and so'];
+    const purposes: RecognitionPurpose[] = [];
+    const scheduler = new TranscriptionScheduler(async (_, purpose) => {
+      purposes.push(purpose);
+      return { text: hypotheses.shift()! };
+    }, () => {}, undefined, { partialShare: 1 });
+    for (const event of [partial(0, 1), partial(0, 2), partial(0, 3), final(0, 4), partial(1, 5)]) {
+      scheduler.handle(event);
+      await scheduler.idle();
+    }
+    expect(purposes).toEqual([
+      { type: 'partial', segmentId: 0, committedText: '' },
+      { type: 'partial', segmentId: 0, committedText: '' },
+      { type: 'partial', segmentId: 0, committedText: 'ask not' },
+      { type: 'final', segmentId: 0 },
+      { type: 'partial', segmentId: 1, committedText: '' },
+    ]);
   });
 });

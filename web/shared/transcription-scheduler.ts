@@ -3,7 +3,10 @@ import { LocalAgreement } from './local-agreement.ts';
 import type { FinalSegmentEvent, PartialSegmentEvent, SegmenterEvent } from './segmenter.ts';
 import { SAMPLE_RATE } from './audio/sample-rate.ts';
 
-export type Recognise = (audio: Float32Array) => Promise<Recognition>;
+/** What a recognition is for: a final, or a partial of a still-open segment with the words committed so far (see LocalAgreement). */
+export type RecognitionPurpose = { type: 'final'; segmentId: number } | { type: 'partial'; segmentId: number; committedText: string };
+
+export type Recognise = (audio: Float32Array, purpose: RecognitionPurpose) => Promise<Recognition>;
 
 export interface SchedulerOptions {
   /**
@@ -115,7 +118,9 @@ export class TranscriptionScheduler {
 
   private async process(event: SegmenterEvent): Promise<void> {
     const started = this.options.now();
-    const { text, detectedLanguage } = await this.recognise(event.audio);
+    const purpose: RecognitionPurpose =
+      event.type === 'final' ? { type: 'final', segmentId: event.segmentId } : { type: 'partial', segmentId: event.segmentId, committedText: this.committedOf(event.segmentId) };
+    const { text, detectedLanguage } = await this.recognise(event.audio, purpose);
     const finished = this.options.now();
     const computeSeconds = (finished - started) / 1000;
     if (event.type === 'partial') this.partialsPausedUntil = finished + (finished - started) * (1 / this.options.partialShare - 1);
@@ -139,6 +144,10 @@ export class TranscriptionScheduler {
       ...(committedText === undefined ? {} : { committedText }),
       ...(detectedLanguage ? { detectedLanguage } : {}),
     });
+  }
+
+  private committedOf(segmentId: number): string {
+    return this.agreement?.segmentId === segmentId ? this.agreement.words.committedText : '';
   }
 
   private agree(segmentId: number, text: string): string {

@@ -3,9 +3,11 @@ import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/
 import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, Recognition, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
 import { transcribeSegments } from '../shared/clip-transcription.ts';
 import { SpeechSegmenter, type FinalSegmentEvent, type SegmenterEvent } from '../shared/segmenter.ts';
-import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
+import { TranscriptionScheduler, type Recognise } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { recogniseBatch } from './batched-recognition.ts';
+import { recogniseFromDraft } from './draft-verification.ts';
+import { PrefixForcedPartials } from './live-partials.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
@@ -24,6 +26,13 @@ const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, mi
  * within a second of speech onset, and the scheduler's pacing skips partials when recognition falls behind.
  */
 const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9, partialIntervalSamples: 8_000 };
+/**
+ * Partials of the live model are paced to this share of the wall time (see SchedulerOptions.partialShare). They are
+ * pace-limited on 2 cores, so making each cheaper (see PrefixForcedPartials) alone gave more partials at the same CPU.
+ * At 0.3 instead of the default 0.5 they come about as often as free partials did at 0.5, for a third to two fifths
+ * less live CPU (shape-true Moonshine base, jfk and the Harvard list streamed at 1× in Node, interleaved, load 7–10).
+ */
+const LIVE_MODEL_PARTIAL_SHARE = 0.3;
 /**
  * Whisper windows of an opened file encoded and decoded together (see recogniseBatch): larger on a GPU, which has
  * the parallelism to spare; bench:asr's wasm-mt-file against plain is where these sizes are to be tuned.
@@ -84,7 +93,15 @@ class AsrWorker implements AsrWorkerApi {
     if (this.stream) throw new Error('A recording or file is already being transcribed');
     const recogniser = this.liveRecogniser ?? this.recogniser;
     const segmenter = new SpeechSegmenter(this.liveRecogniser ? LIVE_MODEL_SEGMENTATION : {});
-    const scheduler = new TranscriptionScheduler((audio) => this.recognise(audio, recogniser), onEvent, (error) => onError(errorMessage(error)));
+    const partials = recogniser?.model.config?.model_type === 'moonshine' ? new PrefixForcedPartials(recogniser) : undefined;
+    const recognise: Recognise = (audio, purpose) => {
+      if (!partials || !recogniser) return this.recognise(audio, recogniser);
+      if (purpose.type === 'partial') return partials.recognise(audio, purpose.segmentId, purpose.committedText);
+      // A final gives the text free decoding gives, starting from what the segment's latest partial already has.
+      return recogniseFromDraft(recogniser, audio, partials.latestTokens(purpose.segmentId));
+    };
+    const pacing = this.liveRecogniser ? { partialShare: LIVE_MODEL_PARTIAL_SHARE } : {};
+    const scheduler = new TranscriptionScheduler(recognise, onEvent, (error) => onError(errorMessage(error)), pacing);
     this.stream = { segmenter, scheduler };
   }
 

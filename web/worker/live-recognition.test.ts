@@ -5,6 +5,8 @@ import { readWav, speechDir } from '../../bench/speech-clips.ts';
 import type { TranscriptEvent } from '../shared/asr-protocol.ts';
 import { SpeechSegmenter } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
+import { recogniseFromDraft } from './draft-verification.ts';
+import { PrefixForcedPartials } from './live-partials.ts';
 import { recogniseSpeech } from './speech-recognition.ts';
 
 /** The tiny generated Moonshine (npm test generates it first), streamed as the worker streams a recording. */
@@ -27,7 +29,13 @@ describe('live recognition with Moonshine', () => {
     const events: TranscriptEvent[] = [];
     const segments: Float32Array[] = [];
     const recognise = (audio: Float32Array) => recogniseSpeech(recogniser, audio, { language: 'en' });
-    const scheduler = new TranscriptionScheduler(recognise, (event) => void events.push(event));
+    // As the worker does: partials force their committed words as the decoder prefix, finals start from the latest partial's tokens.
+    const partials = new PrefixForcedPartials(recogniser);
+    const scheduler = new TranscriptionScheduler(
+      (audio, purpose) =>
+        purpose.type === 'partial' ? partials.recognise(audio, purpose.segmentId, purpose.committedText) : recogniseFromDraft(recogniser, audio, partials.latestTokens(purpose.segmentId)),
+      (event) => void events.push(event),
+    );
     const segmenter = new SpeechSegmenter({ maxSegmentSeconds: 9 });
     const handle = (batch: ReturnType<SpeechSegmenter['push']>) =>
       batch.forEach((event) => {
@@ -47,6 +55,14 @@ describe('live recognition with Moonshine', () => {
     const wholeSegments = await Promise.all(segments.map(async (audio) => (await recognise(audio)).text.trim()));
     expect(finals.map((event) => event.text)).toEqual(wholeSegments);
     expect(finals.every((event) => event.text !== '')).toBe(true);
+    // A partial starts with the words committed before it, and its committed words extend the earlier ones.
+    const partialEvents = events.filter((event) => event.type === 'partial');
+    partialEvents.forEach((event, i) => {
+      const before = partialEvents[i - 1]?.segmentId === event.segmentId ? partialEvents[i - 1]!.committedText! : '';
+      expect(event.text.startsWith(before)).toBe(true);
+      expect(event.committedText!.startsWith(before)).toBe(true);
+    });
+    expect(partialEvents.some((event) => event.committedText !== '')).toBe(true);
   });
 
   it('recognises a segment shorter than a second (transformers.js would cap its text at 0 tokens)', async () => {

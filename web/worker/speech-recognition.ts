@@ -1,7 +1,7 @@
 import { Tensor, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import type { Recognition } from '../shared/asr-protocol.ts';
 import { DETECT_LANGUAGE, pickLanguage } from '../shared/language-detection.ts';
-import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
+import { recogniseMoonshine } from './moonshine-recognition.ts';
 
 export interface RecognitionLanguage {
   /** A Whisper language code, or DETECT_LANGUAGE. */
@@ -28,18 +28,10 @@ export function reuseEncoderOutputs(model: Model): void {
 
 const textOf = (output: { text: string } | { text: string }[]) => (Array.isArray(output) ? output[0]! : output).text;
 
-/**
- * Moonshine knows one language and takes no language option; transformers.js caps its text at 6 tokens per whole
- * second of audio, which leaves nothing for a segment under a second, so the cap is counted from the exact length.
- */
-async function recogniseMoonshine(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array): Promise<Recognition> {
-  const options = { max_new_tokens: Math.ceil((audio.length / SAMPLE_RATE) * 6) + 2 } as unknown as Parameters<AutomaticSpeechRecognitionPipeline['_call']>[1];
-  return { text: textOf(await recogniser(audio, options)) };
-}
-
 /** Transcribes 16 kHz mono audio in the given language, or detects the language first (one decoder step on the same encoder pass). */
 export async function recogniseSpeech(recogniser: AutomaticSpeechRecognitionPipeline, audio: Float32Array, { language, candidates }: RecognitionLanguage): Promise<Recognition> {
-  if (recogniser.model.config?.model_type === 'moonshine') return recogniseMoonshine(recogniser, audio);
+  // Moonshine knows one language and takes no language option.
+  if (recogniser.model.config?.model_type === 'moonshine') return { text: (await recogniseMoonshine(recogniser, audio)).text };
   if (language !== DETECT_LANGUAGE) return { text: textOf(await recogniser(audio, { language, task: 'transcribe' })) };
 
   const { model, processor } = recogniser;
