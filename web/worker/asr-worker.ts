@@ -139,7 +139,8 @@ class AsrWorker implements AsrWorkerApi {
     for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) keepFinals(segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES)));
     keepFinals(segmenter.end());
     const language = this.language;
-    const lanes: RecogniseBatch[] = this.fileLanes.length
+    // One window has nothing to share out, and the main model's threads all work on it.
+    const lanes: RecogniseBatch[] = this.fileLanes.length && segments.length > 1
       ? this.fileLanes.map(({ api }) => (audios) => api.recognise(audios, language))
       : [(audios) => recogniseBatch(recogniser, audios, language)];
     return transcribeSegments(segments, lanes, this.fileBatchSize, onEvent);
