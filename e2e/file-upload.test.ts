@@ -10,7 +10,7 @@ const fixtures = inject('audioFixtures');
 const harness = useHarness();
 
 const jfk = sharedSpeechFile('jfk.wav');
-/** 36 s: two Whisper windows, which WASM shares out between its file lanes (workers of their own). */
+/** 36 s: two Whisper windows, encoded and decoded as one batch (recogniseBatch) in the built app. */
 const harvard = sharedSpeechFile('osr-harvard-list.wav');
 const speechFiles = [fixtures.speech, ...(jfk ? [jfk] : []), ...(harvard ? [harvard] : [])].map((path) => ({ name: basename(path), path }));
 

@@ -1,13 +1,12 @@
 import * as Comlink from 'comlink';
 import { pipeline, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import type { AsrWorkerApi, LoadRequest, LoadedModel, LoadProgress, Recognition, StreamSummary, TranscriptListener } from '../shared/asr-protocol.ts';
-import { planFileLanes, transcribeSegments, type RecogniseBatch } from '../shared/clip-transcription.ts';
+import { transcribeSegments } from '../shared/clip-transcription.ts';
 import { SpeechSegmenter, type FinalSegmentEvent, type SegmenterEvent } from '../shared/segmenter.ts';
 import { TranscriptionScheduler } from '../shared/transcription-scheduler.ts';
 import type { ExecutionChoice } from '../shared/variant-choice.ts';
 import { recogniseBatch } from './batched-recognition.ts';
 import { errorMessage, openWithFallback } from './onnx-runtime-setup.ts';
-import type { RecognitionLaneApi } from './recognition-lane-worker.ts';
 import { recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 import { SAMPLE_RATE } from '../shared/audio/sample-rate.ts';
 
@@ -26,11 +25,10 @@ const CLIP_SEGMENTATION = { partialIntervalSamples: Number.POSITIVE_INFINITY, mi
  */
 const LIVE_MODEL_SEGMENTATION = { maxSegmentSeconds: 9, partialIntervalSamples: 8_000 };
 /**
- * Whisper windows of an opened file encoded and decoded together (see recogniseBatch) on a GPU, which has the
- * parallelism to spare. On WebAssembly a batch of two costs about what two windows one by one do, so windows
- * go one at a time to each of the file lanes (planFileLanes) instead.
+ * Whisper windows of an opened file encoded and decoded together (see recogniseBatch): larger on a GPU, which has
+ * the parallelism to spare; bench:asr's wasm-mt-file against plain is where these sizes are to be tuned.
  */
-const FILE_BATCH = { webgpu: 4, wasm: 1 } as const;
+const FILE_BATCH = { webgpu: 4, wasm: 2 } as const;
 
 class AsrWorker implements AsrWorkerApi {
   private recogniser: AutomaticSpeechRecognitionPipeline | undefined;
@@ -39,8 +37,6 @@ class AsrWorker implements AsrWorkerApi {
   private language: RecognitionLanguage = { language: 'en' };
   private fileBatchSize: number = FILE_BATCH.wasm;
   private stream: { segmenter: SpeechSegmenter; scheduler: TranscriptionScheduler } | undefined;
-  /** Opened files' recognisers, each a worker with its own copy of the model; none: the main model recognises them. */
-  private fileLanes: { worker: Worker; api: Comlink.Remote<RecognitionLaneApi> }[] = [];
 
   async load(request: LoadRequest, onProgress: (progress: LoadProgress) => void): Promise<LoadedModel> {
     const started = performance.now();
@@ -51,8 +47,7 @@ class AsrWorker implements AsrWorkerApi {
     const warmUp = new Float32Array(CLIP_CHUNK_SAMPLES);
     await this.recognise(warmUp, opened); // warm-up: compiles kernels before the first real audio
     const liveProblem = request.live && (await this.openLive(request, request.live, onProgress, warmUp));
-    const lanesProblem = await this.openFileLanes(request.modelId, execution, threads);
-    const reasons = [fallbackReason, liveProblem, lanesProblem].filter(Boolean).join('; ');
+    const reasons = [fallbackReason, liveProblem].filter(Boolean).join('; ');
     return {
       modelId: request.modelId,
       ...execution,
@@ -73,26 +68,6 @@ class AsrWorker implements AsrWorkerApi {
       return undefined;
     } catch (error) {
       return `the live model could not be loaded (${errorMessage(error)}), so recordings use ${request.modelId}`;
-    }
-  }
-
-  /** Opens the file lanes where planFileLanes wants them; where they cannot be opened, files use the main model. */
-  private async openFileLanes(modelId: string, { backend, precision }: ExecutionChoice, threads: number) {
-    for (const { worker } of this.fileLanes.splice(0)) worker.terminate();
-    const plan = planFileLanes(backend, threads);
-    if (!plan) return undefined;
-    const lanes = Array.from({ length: plan.lanes }, () => {
-      const worker = new Worker(new URL('./recognition-lane-worker.ts', import.meta.url), { type: 'module', name: 'asr-file-lane' });
-      return { worker, api: Comlink.wrap<RecognitionLaneApi>(worker) };
-    });
-    try {
-      // One after the other: each compiles and warms up its model on the cores the others need.
-      for (const { api } of lanes) await api.open(modelId, precision, plan.threadsPerLane, this.language);
-      this.fileLanes = lanes;
-      return undefined;
-    } catch (error) {
-      for (const { worker } of lanes) worker.terminate();
-      return `opened files are recognised one window at a time: the file lanes could not be opened (${errorMessage(error)})`;
     }
   }
 
@@ -138,12 +113,7 @@ class AsrWorker implements AsrWorkerApi {
     const keepFinals = (events: SegmenterEvent[]) => events.forEach((event) => event.type === 'final' && segments.push(event));
     for (let offset = 0; offset < audio.length; offset += CLIP_CHUNK_SAMPLES) keepFinals(segmenter.push(audio.subarray(offset, offset + CLIP_CHUNK_SAMPLES)));
     keepFinals(segmenter.end());
-    const language = this.language;
-    // One window has nothing to share out, and the main model's threads all work on it.
-    const lanes: RecogniseBatch[] = this.fileLanes.length && segments.length > 1
-      ? this.fileLanes.map(({ api }) => (audios) => api.recognise(audios, language))
-      : [(audios) => recogniseBatch(recogniser, audios, language)];
-    return transcribeSegments(segments, lanes, this.fileBatchSize, onEvent);
+    return transcribeSegments(segments, (audios) => recogniseBatch(recogniser, audios, this.language), this.fileBatchSize, onEvent);
   }
 }
 

@@ -15,15 +15,6 @@ export async function recogniseBatch(recogniser: AutomaticSpeechRecognitionPipel
     for (const audio of audios) recognitions.push(await recogniseSpeech(recogniser, audio, language));
     return recognitions;
   }
-  const { inputs, encoder_outputs } = await encodeWindows(recogniser, audios);
-  const { model } = recogniser;
-  const options = { inputs, encoder_outputs, language: language.language, task: 'transcribe' } as unknown as Parameters<typeof model.generate>[0];
-  const ids = (await model.generate(options)) as Tensor;
-  return recogniser.tokenizer.batch_decode(ids, { skip_special_tokens: true }).map((text) => ({ text: text.trim() }));
-}
-
-/** The windows' features, stacked, and one encoder pass over them all. */
-export async function encodeWindows(recogniser: AutomaticSpeechRecognitionPipeline, audios: readonly Float32Array[]): Promise<{ inputs: Tensor; encoder_outputs: Tensor }> {
   const features: Tensor[] = [];
   for (const audio of audios) features.push(((await recogniser.processor(audio)) as { input_features: Tensor }).input_features);
   const { model } = recogniser;
@@ -37,5 +28,7 @@ export async function encodeWindows(recogniser: AutomaticSpeechRecognitionPipeli
     model_input_name: 'input_features',
     generation_config: model.generation_config,
   })) as { encoder_outputs: Tensor };
-  return { inputs, encoder_outputs };
+  const options = { inputs, encoder_outputs, language: language.language, task: 'transcribe' } as unknown as Parameters<typeof model.generate>[0];
+  const ids = (await model.generate(options)) as Tensor;
+  return recogniser.tokenizer.batch_decode(ids, { skip_special_tokens: true }).map((text) => ({ text: text.trim() }));
 }
