@@ -1,21 +1,14 @@
-import path from 'node:path';
-import { env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../app.ts';
-import { loadConfig, repoRoot } from '../config.ts';
-import { ensureTinyModels } from '../../testing/load/translation-server.ts';
+import { loadConfig } from '../config.ts';
+import { modelsDir, openSessions, useTinyModels } from '../../testing/tiny-translation-models.ts';
 import { ContinuousDecoder } from './decode/continuous-decoder.ts';
-import { Seq2SeqSessions } from './decode/seq2seq-sessions.ts';
 import { startTranslationEngine, type TranslationEngine } from './engine.ts';
 import { parseTranslationSettings } from './settings.ts';
 
 /** Beam search through the engine and a real worker thread: its widths, and alternatives as /v1 and LibreTranslate answer them. */
 
-const modelsDir = path.join(repoRoot, 'models');
-const present = ensureTinyModels();
-env.localModelPath = modelsDir;
-env.allowLocalModels = true;
-env.allowRemoteModels = false;
+const present = useTinyModels();
 const nllb = 'sotto/nllb-tiny-random';
 const languages = { srcLang: 'eng_Latn', tgtLang: 'deu_Latn' };
 const texts = ['Good evening.', 'Could you tell me the way to the museum, please?', 'Ok'];
@@ -43,7 +36,7 @@ describe.skipIf(!present)('beam search in a real worker (continuous decoder, fp3
   beforeAll(async () => {
     engine = await startTranslationEngine(settings, modelsDir, { log: () => {} });
     local = new ContinuousDecoder(
-      await Seq2SeqSessions.open({ modelDir: path.join(modelsDir, 'sotto', 'nllb-tiny-random'), modelId: nllb, precision: 'fp32', provider: 'cpu', threads: settings.threads }),
+      await openSessions(nllb, { precision: 'fp32', threads: settings.threads }),
     );
     await vi.waitFor(() => expect(engine.models().find((model) => model.id === nllb)?.status).toBe('ready'), { timeout: 60_000, interval: 50 });
   }, 120_000);

@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { env } from '@huggingface/transformers';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../config.ts';
 import { deadlineExceeded } from '../errors.ts';
-import { ensureTinyModels } from '../../../testing/load/translation-server.ts';
+import { modelDirOf, openSessions, useTinyModels } from '../../../testing/tiny-translation-models.ts';
 import { ContinuousDecoder } from './continuous-decoder.ts';
 import type { GenerationRules } from './generation-rules.ts';
-import { Seq2SeqSessions, type EncodedSource } from './seq2seq-sessions.ts';
+import type { EncodedSource } from './seq2seq-sessions.ts';
 
 /**
  * The decoder's beam search against a reference written apart from it: transformers' beam search as its
@@ -17,12 +15,7 @@ import { Seq2SeqSessions, type EncodedSource } from './seq2seq-sessions.ts';
  * on the original (not rewritten) decoder file.
  */
 
-const modelsDir = path.join(repoRoot, 'models');
-const present = ensureTinyModels();
-env.localModelPath = modelsDir;
-env.allowLocalModels = true;
-env.allowRemoteModels = false;
-const threads = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+const present = useTinyModels();
 // Short outputs keep the reference's full-prefix calls cheap and make some hypotheses end at the longest output.
 const maxNewTokens = 12;
 
@@ -33,7 +26,6 @@ const models = [
   { id: 'sotto/nllb-tiny-random', languages: { srcLang: 'eng_Latn', tgtLang: 'deu_Latn' } },
 ] as const;
 
-const dirOf = (id: string) => path.join(modelsDir, ...id.split('/'));
 
 /** Encoder and merged decoder, the decoder run over a whole prefix with no past (use_cache_branch false). */
 class FullPrefixModel {
@@ -150,9 +142,9 @@ describe.skipIf(!present).each(models)('beam search in the own decode loop on $i
   const expected = new Map<string, number[][]>();
 
   beforeAll(async () => {
-    const sessions = await Seq2SeqSessions.open({ modelDir: dirOf(id), modelId: id, precision: 'fp32', provider: 'cpu', threads, maxNewTokens });
+    const sessions = await openSessions(id, { precision: 'fp32', maxNewTokens });
     decoder = new ContinuousDecoder(sessions);
-    reference = await FullPrefixModel.open(dirOf(id));
+    reference = await FullPrefixModel.open(modelDirOf(id));
   }, 60_000);
 
   afterAll(async () => {

@@ -1,19 +1,12 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { env, pipeline } from '@huggingface/transformers';
+import { pipeline } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../config.ts';
-import { ensureTinyModels } from '../../../testing/load/translation-server.ts';
+import { modelDirOf, openSessions, useTinyModels } from '../../../testing/tiny-translation-models.ts';
 import { ContinuousDecoder } from './continuous-decoder.ts';
-import { Seq2SeqSessions } from './seq2seq-sessions.ts';
 
 /** The own decode loop on the generated tiny models: the token ids of transformers.js' generate(), alone or batched. */
 
-const modelsDir = path.join(repoRoot, 'models');
-const present = ensureTinyModels();
-env.localModelPath = modelsDir;
-env.allowLocalModels = true;
-env.allowRemoteModels = false;
+const present = useTinyModels();
 
 const texts = [
   'Good evening.',
@@ -29,9 +22,7 @@ const models = [
   { id: 'sotto/nllb-tiny-random', languages: { srcLang: 'eng_Latn', tgtLang: 'deu_Latn' } },
 ] as const;
 
-const threads = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-const open = (id: string, precision: 'fp32' | 'q8') =>
-  Seq2SeqSessions.open({ modelDir: path.join(modelsDir, ...id.split('/')), modelId: id, precision, provider: 'cpu', threads });
+const open = (id: string, precision: 'fp32' | 'q8') => openSessions(id, { precision });
 
 type Generator = {
   tokenizer: { _build_translation_inputs?: (t: string[], o: object, k: Record<string, unknown>) => object; (t: string, o: object): object };
@@ -125,7 +116,7 @@ describe.skipIf(!present).each(models)('the own decode loop on $id', ({ id, lang
 
 it.skipIf(!present)('falls back to lock-step batches with the export\'s decoder, each sequence getting the same ids alone and together', async () => {
   const id = 'sotto/opus-mt-en-de-tiny-random';
-  const sessions = await Seq2SeqSessions.open({ modelDir: path.join(modelsDir, ...id.split('/')), modelId: id, precision: 'q8', provider: 'cpu', threads, raggedBatches: false });
+  const sessions = await openSessions(id, { precision: 'q8', raggedBatches: false });
   try {
     const lockStep = new ContinuousDecoder(sessions);
     expect(await lockStep.selfCheck({})).toMatch(/not asked for/);
@@ -140,6 +131,6 @@ it.skipIf(!present)('falls back to lock-step batches with the export\'s decoder,
   }
 });
 
-it.skipIf(!present || existsSync(path.join(modelsDir, 'sotto', 'nope')))('fails a decode on a model without a generation config clearly', async () => {
-  await expect(Seq2SeqSessions.open({ modelDir: path.join(modelsDir, 'sotto', 'nope'), modelId: 'sotto/nope', precision: 'fp32', provider: 'cpu', threads })).rejects.toThrow(/config\.json/);
+it.skipIf(!present || existsSync(modelDirOf('sotto/nope')))('fails a decode on a model without a generation config clearly', async () => {
+  await expect(openSessions('sotto/nope', { precision: 'fp32' })).rejects.toThrow(/config\.json/);
 });

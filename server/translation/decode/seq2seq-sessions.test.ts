@@ -1,8 +1,5 @@
-import path from 'node:path';
-import { env } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../config.ts';
-import { ensureTinyModels } from '../../../testing/load/translation-server.ts';
+import { openSessions, useTinyModels } from '../../../testing/tiny-translation-models.ts';
 import { gatherRows, type BatchRow, type DecodeBatch } from './decode-batch.ts';
 import { nextToken } from './generation-rules.ts';
 import { Seq2SeqSessions } from './seq2seq-sessions.ts';
@@ -14,11 +11,7 @@ import { Seq2SeqSessions } from './seq2seq-sessions.ts';
  * batch-independence test checks at the level that matters there, the tokens.
  */
 
-const modelsDir = path.join(repoRoot, 'models');
-const present = ensureTinyModels();
-env.localModelPath = modelsDir;
-env.allowLocalModels = true;
-env.allowRemoteModels = false;
+const present = useTinyModels();
 
 const target = 'After the long winter the river rose quickly and flooded the fields of the small village below.';
 const company = ['Could you tell me the way to the museum, please?', 'Ok', 'Prices: 4, 5 and 6 euros.', 'Is this seat free?'];
@@ -43,8 +36,7 @@ describe.skipIf(!present).each(configurations)('the ragged decoder of $id at $pr
   let sessions: Seq2SeqSessions;
 
   beforeAll(async () => {
-    const threads = { intraOpNumThreads: 1, interOpNumThreads: 1 };
-    sessions = await Seq2SeqSessions.open({ modelDir: path.join(modelsDir, ...id.split('/')), modelId: id, precision, provider: 'cpu', threads });
+    sessions = await openSessions(id, { precision });
   }, 60_000);
 
   afterAll(() => sessions?.dispose());
