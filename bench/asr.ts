@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ModelEntry } from '../contract/manifest-schema.ts';
 import { repoRoot } from '../server/config.ts';
@@ -12,6 +12,8 @@ import { ConfigSession, type ConfigResult } from './config-session.ts';
 import { isSoftwareAdapter } from '../web/shared/variant-choice.ts';
 import { machineInfo, type MachineInfo } from './machine-info.ts';
 import { markdownReport, markdownTables, medianFirstTextAfterOnset, ratios, summarise, werTable } from './report.ts';
+import { loadAverage } from './server/host-info.ts';
+import { busyAtStart } from './server/validity.ts';
 import { readSpeechClips, selectClips, type SpeechClip } from './speech-clips.ts';
 
 /**
@@ -62,10 +64,9 @@ async function measureModel(url: string, model: ModelEntry, live: ModelEntry | u
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
   if (options.help) return console.log(usage);
-  const busy = loadavg()[0]! > availableParallelism();
-  if (busy && !options.force) {
-    throw new Error(`The 1-minute load average (${loadavg()[0]!.toFixed(2)}) exceeds the ${availableParallelism()} cores: timings would be invalid. Run on a quiet machine, or with --force for results marked invalid.`);
-  }
+  const startLoad = loadAverage();
+  const busy = busyAtStart(startLoad, availableParallelism());
+  if (busy && !options.force) throw new Error(`${busy}: timings would be invalid. Run on a quiet machine, or with --force for results marked invalid.`);
   const model = readModel(options.model);
   ensureGeneratedModel(model);
   const live = options.liveModel === null ? undefined : readModel(options.liveModel);
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
   const tables = markdownTables(rows, ratioRows);
   const settingsLine = [
     `Clips ${clips.map((c) => c.file).join(', ')}; streamed configurations get ${CHUNK_MS} ms chunks at ${options.speed}× real time; ${options.repeat} run(s) per clip, medians shown.`,
-    ...(busy ? [`INVALID: the 1-minute load average was above the core count (--force).`] : []),
+    ...(busy ? [`INVALID: ${busy} (--force).`] : []),
     `wasm-1t / wasm-mt / webgpu: the app as a live recording (AsrBridge startStream/pushAudio/endStream → ASR worker: segmenter, scheduler, partials${live ? `, live model ${live.id}` : ''}).`,
     'wasm-mt-file: the app as an opened file (AsrBridge.transcribeClip); wasm-mt-file-detect: the same with the spoken language detected per segment. plain: a transformers.js pipeline on the whole clip, chunk_length_s 30, stride_length_s 5.',
     ...(configNote ? [configNote] : []),
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const json = {
     valid: !busy,
-    loadAverage: loadavg()[0],
+    loadAverage: startLoad,
     /** The median over clips of the default live configuration (wasm-mt) of the first model. */
     firstTextAfterSpeechOnsetS: medianFirstTextAfterOnset(rows, model.id, 'wasm-mt'),
     machine,

@@ -28,7 +28,8 @@ export interface BenchOptions {
   help: boolean;
 }
 
-const list = (value: string) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+/** A comma-separated option's items, trimmed, empty ones left out. */
+export const list = (value: string) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
 
 function positive(name: string, value: string, integer: boolean): number {
   const number = Number(value);

@@ -1,3 +1,4 @@
+import { percentile } from '../testing/load/load-client.ts';
 import type { ClipRun, ConfigResult } from './config-session.ts';
 import type { MachineInfo } from './machine-info.ts';
 import { errorRate, wordErrors, type WordErrors } from './wer.ts';
@@ -61,13 +62,6 @@ function median(values: readonly (number | null)[]): number | null {
   return present.length % 2 ? present[middle]! : (present[middle - 1]! + present[middle]!) / 2;
 }
 
-/** The nearest-rank quantile; null for no values. */
-function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-}
-
 /** The median over clips of one configuration's first text after speech onset. */
 export function medianFirstTextAfterOnset(rows: readonly SummaryRow[], model: string, config: string): number | null {
   return median(rows.filter((r) => r.model === model && r.config === config && !r.error).map((r) => r.firstTextAfterOnsetSeconds));
@@ -104,8 +98,8 @@ export function summarise(results: readonly ConfigResult[], wer: WerTable): Summ
       firstTextSeconds: over(runs, (r) => r.firstPartialSeconds ?? r.firstFinalSeconds),
       afterAudioSeconds: over(runs, (r) => r.afterAudioSeconds),
       firstTextAfterOnsetSeconds: over(runs, (r) => r.firstTextAfterOnsetSeconds),
-      wordEmissionMedianSeconds: over(runs, (r) => quantile(r.wordEmissionSeconds, 0.5)),
-      wordEmissionP90Seconds: over(runs, (r) => quantile(r.wordEmissionSeconds, 0.9)),
+      wordEmissionMedianSeconds: over(runs, (r) => percentile(r.wordEmissionSeconds, 50) ?? null),
+      wordEmissionP90Seconds: over(runs, (r) => percentile(r.wordEmissionSeconds, 90) ?? null),
       wallSeconds: over(runs, (r) => r.wallSeconds),
       cpuPerAudioSecond: over(runs, (r) => r.resources.cpuSeconds / r.audioSeconds),
       jsHeapMB: over(runs, (r) => r.resources.jsHeapMB),

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { list } from '../cli-options.ts';
 import { BENCH_PROVIDERS, DEFAULT_SCENARIO_IDS, SCENARIO_IDS, type BenchProvider } from './scenarios.ts';
 import { MIN_VALID_REPEATS } from './validity.ts';
 
@@ -53,7 +54,6 @@ function whole(name: string, value: string, min: number): number {
   return number;
 }
 
-const list = (value: string) => value.split(',').map((item) => item.trim()).filter(Boolean);
 
 function listOf<T extends string>(name: string, value: string, allowed: readonly T[]): T[] {
   const items = list(value);

@@ -1,6 +1,7 @@
 import type { HostInfo } from './host-info.ts';
 import type { WorkloadId } from './scenarios.ts';
 import type { Measurement } from './workloads.ts';
+import { MAX_BACKGROUND_SHARE, MIN_VALID_REPEATS, percent } from './validity.ts';
 
 /** One scenario × workload. */
 export interface ResultRow {
@@ -130,7 +131,7 @@ export function markdownTables(rows: readonly ResultRow[], ratioRows: readonly R
     const m = row.measurement;
     const ranOn = row.provider ? `${row.provider} ${row.precision}` : '—';
     const start = [row.scenario, row.description, ranOn, row.workload];
-    const load = row.backgroundCpuShare === null ? '—' : `${Math.round(row.backgroundCpuShare * 100)}%`;
+    const load = row.backgroundCpuShare === null ? '—' : percent(row.backgroundCpuShare);
     if (!m) return [...start, `failed: ${(row.error ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ')}`, '', '', '', '', '', '', '', '', fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), '—', load];
     const hitRate = row.cache ? `${(row.cache.hitRate * 100).toFixed(0)}% (${row.cache.deduplicated} shared in flight)` : '—';
     return [...start, String(m.requests), statuses(m), fixed(m.segmentsPerSecond, 2), fixed(m.tokensPerSecond, 1), String(m.latencyMs.p50), String(m.latencyMs.p95), String(m.latencyMs.p99), String(m.firstAnswerMs), hitRate, fixed(row.serverStartSeconds, 1), fixed(row.memoryMiB, 0), fixed(row.cpuSecondsPerSegment, 2), load];
@@ -156,7 +157,7 @@ export const OFFICIAL_COMMANDS =
   'Official figures: `npm run bench:server` on a quiet machine (NLLB-600M q8 too when its files are on disk; `-- --nllb on` generates them first, `-- --scenarios all` adds NLLB fp32); ' +
   'on a machine with an NVIDIA GPU, `npm run bench:server -- --providers cpu,cuda --nllb on` adds the same scenarios on CUDA and the GPU / CPU ratios.';
 
-const percent = (share: number | null) => (share === null ? 'unknown' : `${Math.round(share * 100)}%`);
+const shareOrUnknown = (share: number | null) => (share === null ? 'unknown' : percent(share));
 
 export function markdownReport(host: HostInfo, run: RunSummary, settings: string, tables: string, notes: readonly string[]): string {
   const invalid = run.invalidReasons.length
@@ -166,7 +167,7 @@ export function markdownReport(host: HostInfo, run: RunSummary, settings: string
 
 ${OFFICIAL_COMMANDS} This run: \`npm run bench:server${run.args.length ? ` -- ${run.args.join(' ')}` : ''}\`.
 
-${host.date} · ${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB${host.gpu ? ` · GPU ${host.gpu}` : ''} · ${host.os} · Node ${host.node} · commit ${host.gitCommit.slice(0, 10)}${host.gitDirty ? ' (with uncommitted changes)' : ''} · 1-minute load average ${run.startLoad} at the start; other processes took ${percent(run.backgroundShare)} of the CPU time during the bursts
+${host.date} · ${host.cpuModel}, ${host.cores} cores, ${host.memoryGiB} GiB${host.gpu ? ` · GPU ${host.gpu}` : ''} · ${host.os} · Node ${host.node} · commit ${host.gitCommit.slice(0, 10)}${host.gitDirty ? ' (with uncommitted changes)' : ''} · 1-minute load average ${run.startLoad} at the start; other processes took ${shareOrUnknown(run.backgroundShare)} of the CPU time during the bursts
 
 ${invalid}${settings}
 
@@ -174,7 +175,7 @@ ${tables}
 ${notes.map((note) => `\n- ${note}`).join('')}
 
 - Each scenario is a fresh server process (\`tsx server/main.ts\`) with \`SOTTO_PROVIDERS\` set to its provider alone, so nothing falls back to another; random weights of the real architecture; **Ran on** is what \`/v1/models\` reported.
-- **Validity**: a run is marked invalid when the 1-minute load average at the start exceeded the cores, when other processes took more than a quarter of the machine's CPU time during the bursts, or with fewer than 3 repeats. Other processes' time is the machine's busy time (\`/proc/stat\`, steal included) less the benchmark's own process tree's (\`/proc/<pid>/stat\` of itself, its servers and their inference processes); the load average at the end is not used, since the benchmark's own servers raise it. **Background CPU** is that share over the row's own bursts; **CPU s / segment** the benchmark's own tree's CPU time over them (the server taking its burst, its idle neighbours, the load client) per segment: a cost that others' load moves far less than segments/s.
+- **Validity**: a run is marked invalid when the 1-minute load average at the start exceeded the cores, when other processes took more than ${percent(MAX_BACKGROUND_SHARE)} of the machine's CPU time during the bursts, or with fewer than ${MIN_VALID_REPEATS} repeats. Other processes' time is the machine's busy time (\`/proc/stat\`, steal included) less the benchmark's own process tree's (\`/proc/<pid>/stat\` of itself, its servers and their inference processes); the load average at the end is not used, since the benchmark's own servers raise it. **Background CPU** is that share over the row's own bursts; **CPU s / segment** the benchmark's own tree's CPU time over them (the server taking its burst, its idle neighbours, the load client) per segment: a cost that others' load moves far less than segments/s.
 - **Segments/s**: segments answered with a 200 ÷ the bursts' wall time (first request sent to last answer read), idle gaps left out. **p50/p95/p99**: per request, client side over loopback HTTP, nearest rank (with fewer than 100 requests p99 is the slowest).
 - **Memory MiB**: resident memory after the load of the server process (worker threads included) and, under process isolation, of its inference processes.
 - **Cache hit rate**: \`/v1/stats\` hits ÷ lookups over that workload; "shared in flight" counts segments that joined an identical segment's running computation (this happens with the cache off too).

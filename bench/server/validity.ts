@@ -25,7 +25,7 @@ export interface RunFacts {
   repeats: number;
 }
 
-const percent = (share: number) => `${Math.round(share * 100)}%`;
+export const percent = (share: number) => `${Math.round(share * 100)}%`;
 
 /** Every reason the run's numbers are not to be compared; empty when it is valid. */
 export function invalidReasons({ startLoad, cores, backgroundShare, repeats }: RunFacts): string[] {
