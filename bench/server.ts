@@ -77,6 +77,8 @@ async function main(): Promise<void> {
   if (options.help) return console.log(usage);
   if (!floresPresent()) throw new BenchRefusal('FLORES-200 is missing: expected ../shared/data/mt/flores200-devtest-first200.eng next to the repository.');
 
+  // Bad workload options (an unknown NLLB target) are refused before any model is generated or server started.
+  const workloads = benchWorkloads(readFlores(), options);
   const host = hostInfo();
   const startLoad = loadAverage();
   console.log(`Server benchmark on ${host.cpuModel}, ${host.cores} cores${host.gpu ? `, ${host.gpu}` : ''}; 1-minute load average ${startLoad}.`);
@@ -86,12 +88,11 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const cuda = options.providers.includes('cuda') ? await checkCuda() : undefined;
+  const cuda = options.providers.includes('cuda') ? await checkCuda(host.gpu) : undefined;
   if (cuda?.available) console.log(`CUDA available on ${cuda.gpu}.`);
   const plan = planScenarios(options, cuda);
   plan.notes.forEach((note) => console.log(note));
 
-  const workloads = benchWorkloads(readFlores(), options);
   // A batch as large as a burst's (ONNX Runtime allocates for new shapes on first use), of texts the
   // workloads never send, so that the warm-up cannot feed the cache the bursts read from.
   const warmUp = Array.from({ length: Math.min(options.burstSize, 16) }, (_, i) => `This is warm-up sentence number ${i + 1}.`);

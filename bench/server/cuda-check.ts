@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { ensureTinyModels, startTranslationServer } from '../../testing/load/translation-server.ts';
 
 /** Whether the cuda scenarios can run here, asked of the server itself before any measurement. */
@@ -6,20 +5,11 @@ export type CudaCheck = { available: true; gpu: string } | { available: false; r
 
 const probeModel = 'sotto/opus-mt-en-de-tiny-random';
 
-/** The GPUs' names as `nvidia-smi` lists them, joined; null when there is no NVIDIA GPU or no driver. */
-export function gpuName(): string | null {
-  const result = spawnSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 30_000 });
-  if (result.status !== 0 || !result.stdout) return null;
-  const names = result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
-  return names.length === 0 ? null : names.join(', ');
-}
-
 /**
- * A GPU, and a server that loads the tiny Marian model with SOTTO_PROVIDERS=cuda alone (no CPU to fall
+ * A GPU (`gpu`: the host's, see host-info.ts), and a server that loads the tiny Marian model with SOTTO_PROVIDERS=cuda alone (no CPU to fall
  * back to): its failure names what is missing (the CUDA provider library, a driver, a kernel).
  */
-export async function checkCuda(): Promise<CudaCheck> {
-  const gpu = gpuName();
+export async function checkCuda(gpu: string | null): Promise<CudaCheck> {
   if (gpu === null) return { available: false, reason: 'no NVIDIA GPU here (nvidia-smi is missing or lists none)' };
   if (!ensureTinyModels()) return { available: false, reason: `${probeModel} is missing and could not be generated` };
   try {

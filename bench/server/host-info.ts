@@ -1,8 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { repoRoot } from '../../server/config.ts';
-import { gpuName } from './cuda-check.ts';
 
 /** The machine and checkout a benchmark ran on (the ASR benchmark adds the browser's side: bench/machine-info.ts). */
 export interface HostInfo {
@@ -17,6 +16,14 @@ export interface HostInfo {
   gitCommit: string;
   /** Tracked files differed from the commit. */
   gitDirty: boolean;
+}
+
+/** The GPUs' names as `nvidia-smi` lists them, joined; null when there is no NVIDIA GPU or no driver. */
+function gpuName(): string | null {
+  const result = spawnSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], { encoding: 'utf8', timeout: 30_000 });
+  if (result.status !== 0 || !result.stdout) return null;
+  const names = result.stdout.split('\n').map((line) => line.trim()).filter(Boolean);
+  return names.length === 0 ? null : names.join(', ');
 }
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).trim();
