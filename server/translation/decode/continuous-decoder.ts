@@ -173,7 +173,10 @@ export class ContinuousDecoder {
     const { rules } = this.sessions;
     const beamRows = new Map<Sequence, number[]>();
     batch.rows.forEach((row, index) => {
-      if (row.sequence.search) beamRows.set(row.sequence, [...(beamRows.get(row.sequence) ?? []), index]);
+      if (!row.sequence.search) return;
+      const indices = beamRows.get(row.sequence);
+      if (indices) indices.push(index);
+      else beamRows.set(row.sequence, [index]);
     });
     const next: RowSource<Row>[] = [];
     batch.rows.forEach((row, index) => {
@@ -221,44 +224,34 @@ export class ContinuousDecoder {
    * of its beam) is kept, with its caches as they are.
    */
   #regroup(next: Map<DecodeBatch<Row>, RowSource<Row>[]>): void {
-    const shape = this.sessions.shape;
     const sources = (batch: DecodeBatch<Row>) => next.get(batch) ?? [];
-    // Takes the rows that go on into the batch when each keeps its place.
-    const keptInPlace = (batch: DecodeBatch<Row>) => {
-      const rows = sources(batch);
-      if (rows.length !== batch.rows.length || !rows.every((source, index) => source.index === index)) return false;
-      batch.rows = rows.map((source) => source.row);
-      return true;
-    };
+    let groups: DecodeBatch<Row>[][];
     if (this.#ragged) {
-      if (this.#batches.length <= 1 && this.#batches.every(keptInPlace)) return;
-      if (this.#batches.length === 1 && this.#leaveInPlace(this.#batches[0]!, sources(this.#batches[0]!))) return;
-      const rows = this.#batches.flatMap(sources);
-      this.#batches = rows.length > 0 ? [gatherRows(rows, shape)] : [];
-      return;
+      groups = this.#batches.length > 0 ? [this.#batches] : [];
+    } else {
+      const byLength = new Map<number, DecodeBatch<Row>[]>();
+      for (const batch of this.#batches) {
+        const rows = sources(batch);
+        if (rows.length === 0) continue;
+        // A lock-step batch's rows share one length (its capacity may be larger where the decoder writes in place).
+        const length = rows[0]!.row.kvLength;
+        byLength.set(length, [...(byLength.get(length) ?? []), batch]);
+      }
+      groups = [...byLength.values()];
     }
-    const byLength = new Map<number, DecodeBatch<Row>[]>();
-    for (const batch of this.#batches) {
-      const rows = sources(batch);
-      if (rows.length === 0) continue;
-      // A lock-step batch's rows share one length (its capacity may be larger where the decoder writes in place).
-      const length = rows[0]!.row.kvLength;
-      byLength.set(length, [...(byLength.get(length) ?? []), batch]);
-    }
-    this.#batches = [...byLength.values()].map((group) => (group.length === 1 && keptInPlace(group[0]!) ? group[0]! : gatherRows(group.flatMap(sources), shape)));
+    const regrouped = (group: DecodeBatch<Row>[]) =>
+      (group.length === 1 ? this.#inPlace(group[0]!, sources(group[0]!)) : undefined) ?? gatherRows(group.flatMap(sources), this.sessions.shape);
+    this.#batches = groups.map(regrouped).filter((batch) => batch.rows.length > 0);
   }
 
   /**
-   * When no beam forked (every row that goes on has a cache row of its own), the rows that leave are taken
-   * out in place (one row copied per gap) instead of gathering the whole batch anew.
+   * The batch of the rows that go on, its caches kept where they are, when no beam forked (every row that goes
+   * on has a cache row of its own): rows that leave are taken out in place (one row copied per gap).
    */
-  #leaveInPlace(batch: DecodeBatch<Row>, goingOn: RowSource<Row>[]): boolean {
+  #inPlace(batch: DecodeBatch<Row>, goingOn: RowSource<Row>[]): DecodeBatch<Row> | undefined {
     const byIndex = new Map(goingOn.map((source) => [source.index, source.row]));
-    if (byIndex.size !== goingOn.length) return false;
+    if (byIndex.size !== goingOn.length) return undefined;
     const leaving = new Set(batch.rows.filter((_, index) => !byIndex.has(index)));
-    batch.rows = batch.rows.map((row, index) => byIndex.get(index) ?? row);
-    const kept = dropRows(batch, (row) => leaving.has(row), this.sessions.shape);
-    this.#batches = kept.rows.length > 0 ? [kept] : [];
-    return true;
+    return dropRows({ ...batch, rows: batch.rows.map((row, index) => byIndex.get(index) ?? row) }, (row) => leaving.has(row), this.sessions.shape);
   }
 }
