@@ -1,3 +1,4 @@
+import { splitWords } from '../../web/shared/words.ts';
 /** When each word of a live transcript first appears, against when it was spoken. */
 
 /** A transcript event as the bench page saw it, `atSeconds` after the first audio went in. */
@@ -10,7 +11,6 @@ export interface ShownText {
   endSeconds: number;
 }
 
-const wordCount = (text: string) => text.split(/\s+/).filter((word) => word.length > 0).length;
 
 /**
  * Per word of each final segment: the time from the end of its audio to the first text of that segment
@@ -21,11 +21,11 @@ export function wordEmissionLatencies(shown: readonly ShownText[], speed: number
   return shown
     .filter((event) => event.type === 'final')
     .flatMap((final) => {
-      const words = wordCount(final.text);
+      const words = splitWords(final.text).length;
       const ofSegment = shown.filter((event) => event.segmentId === final.segmentId && event.atSeconds <= final.atSeconds);
       return Array.from({ length: words }, (_, index) => {
         const spokenBy = (final.startSeconds + ((index + 1) / words) * (final.endSeconds - final.startSeconds)) / speed;
-        const appeared = ofSegment.find((event) => wordCount(event.text) > index)!.atSeconds;
+        const appeared = ofSegment.find((event) => splitWords(event.text).length > index)!.atSeconds;
         return appeared - spokenBy;
       });
     });

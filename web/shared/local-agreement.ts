@@ -1,3 +1,5 @@
+import { comparableKey, splitWords } from './words.ts';
+
 /**
  * LocalAgreement-2 (as in whisper_streaming): of successive hypotheses of a growing utterance, the words
  * two consecutive ones share from the start are committed. Committed words never change, so a partial's
@@ -14,9 +16,9 @@ export class LocalAgreement {
 
   /** Takes the newest hypothesis of the whole utterance; returns the committed words and the tentative rest. */
   update(hypothesis: string): { committed: string; tentative: string } {
-    const words = hypothesis.split(/\s+/).filter((word) => word.length > 0);
+    const words = splitWords(hypothesis);
     let shared = 0;
-    while (shared < words.length && shared < this.previous.length && comparable(words[shared]!) === comparable(this.previous[shared]!)) shared += 1;
+    while (shared < words.length && shared < this.previous.length && comparableKey(words[shared]!) === comparableKey(this.previous[shared]!)) shared += 1;
     // Commitments are only extended: a later hypothesis that disagrees with committed words does not take them back.
     if (shared > this.committed.length && this.agreesWithCommitted(words)) this.committed = words.slice(0, shared);
     this.previous = words;
@@ -24,8 +26,6 @@ export class LocalAgreement {
   }
 
   private agreesWithCommitted(words: readonly string[]): boolean {
-    return this.committed.every((word, i) => words[i] !== undefined && comparable(words[i]) === comparable(word));
+    return this.committed.every((word, i) => words[i] !== undefined && comparableKey(words[i]) === comparableKey(word));
   }
 }
-
-const comparable = (word: string) => word.toLocaleLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');

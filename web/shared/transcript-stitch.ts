@@ -1,3 +1,5 @@
+import { comparableKey, splitWords } from './words.ts';
+
 /** Longest seam repetition looked for; a 1 s overlap holds only a few words. */
 const MAX_OVERLAP_WORDS = 8;
 
@@ -25,15 +27,11 @@ interface ComparableWord {
   tokenIndex: number;
 }
 
-function splitWords(text: string): string[] {
-  return text.split(/\s+/).filter((token) => token.length > 0);
-}
-
 /** Tokens reduced to letters and digits; pure punctuation tokens are skipped. */
 function comparableWords(tokens: readonly string[]): ComparableWord[] {
   const words: ComparableWord[] = [];
   tokens.forEach((token, tokenIndex) => {
-    const key = token.toLocaleLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+    const key = comparableKey(token);
     if (key) words.push({ key, tokenIndex });
   });
   return words;

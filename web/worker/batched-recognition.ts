@@ -1,7 +1,7 @@
 import { cat, type AutomaticSpeechRecognitionPipeline, type Tensor } from '@huggingface/transformers';
 import type { Recognition } from '../shared/asr-protocol.ts';
 import { DETECT_LANGUAGE } from '../shared/language-detection.ts';
-import { recogniseSpeech, reuseEncoderOutputs, type RecognitionLanguage } from './speech-recognition.ts';
+import { encodeOnce, recogniseSpeech, type RecognitionLanguage } from './speech-recognition.ts';
 
 /**
  * Recognises several segments in one encoder pass and one batched greedy decode: Whisper pads every
@@ -21,13 +21,7 @@ export async function recogniseBatch(recogniser: AutomaticSpeechRecognitionPipel
   const inputs = cat(features, 0);
   // Whisper's generate() would check its one prompt against the batch of encoder states and refuse; given the
   // encoder's output, it repeats the prompt for every row instead.
-  reuseEncoderOutputs(model);
-  const { encoder_outputs } = (await model._prepare_encoder_decoder_kwargs_for_generation({
-    inputs_tensor: inputs,
-    model_inputs: { input_features: inputs },
-    model_input_name: 'input_features',
-    generation_config: model.generation_config,
-  })) as { encoder_outputs: Tensor };
+  const encoder_outputs = await encodeOnce(model, 'input_features', { input_features: inputs });
   const options = { inputs, encoder_outputs, language: language.language, task: 'transcribe' } as unknown as Parameters<typeof model.generate>[0];
   const ids = (await model.generate(options)) as Tensor;
   return recogniser.tokenizer.batch_decode(ids, { skip_special_tokens: true }).map((text) => ({ text: text.trim() }));

@@ -1,6 +1,6 @@
 import { Tensor, type AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { maxTextTokens, recogniseMoonshine, type MoonshineRecognition } from './moonshine-recognition.ts';
-import { reuseEncoderOutputs } from './speech-recognition.ts';
+import { encodeOnce } from './speech-recognition.ts';
 
 /**
  * How many tokens of `draft` (from the decoder start token on) greedy decoding would give too, after its first
@@ -35,13 +35,7 @@ export async function recogniseFromDraft(
   if (draft.length <= forcedLength) return recogniseMoonshine(recogniser, audio, draft.slice(0, forcedLength));
   const { model } = recogniser;
   const inputs = (await recogniser.processor(audio)) as Record<string, Tensor>;
-  reuseEncoderOutputs(model);
-  const { encoder_outputs } = (await model._prepare_encoder_decoder_kwargs_for_generation({
-    inputs_tensor: inputs.input_values,
-    model_inputs: { ...inputs },
-    model_input_name: 'input_values',
-    generation_config: model.generation_config,
-  })) as { encoder_outputs: Tensor };
+  const encoder_outputs = await encodeOnce(model, 'input_values', inputs);
   const candidate = draft.slice(0, maxTextTokens(audio.length) + 1);
   const decoder_input_ids = new Tensor('int64', BigInt64Array.from(candidate.map(BigInt)), [1, candidate.length]);
   const { logits } = (await model.forward({ encoder_outputs, decoder_input_ids })) as { logits: Tensor };

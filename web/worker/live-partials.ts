@@ -1,8 +1,7 @@
 import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { recogniseFromDraft } from './draft-verification.ts';
 import { decode, endsText, type MoonshineRecognition } from './moonshine-recognition.ts';
-
-const wordsOf = (text: string) => text.split(/\s+/).filter((word) => word.length > 0);
+import { splitWords } from '../shared/words.ts';
 
 /**
  * The token ids of a recognition that spell exactly `committedText`'s words (see LocalAgreement, which commits a word
@@ -10,10 +9,10 @@ const wordsOf = (text: string) => text.split(/\s+/).filter((word) => word.length
  * (a space token, say) come with it. Undefined when the recognition does not start with those words (then the partial decodes freely).
  */
 export function committedTokenPrefix(recognition: MoonshineRecognition, committedText: string, decodeIds: (ids: number[]) => string): number[] | undefined {
-  const committed = wordsOf(committedText);
+  const committed = splitWords(committedText);
   if (committed.length === 0) return undefined;
   const sameWords = (ids: number[]) => {
-    const words = wordsOf(decodeIds(ids));
+    const words = splitWords(decodeIds(ids));
     return words.length === committed.length && words.every((word, i) => word === committed[i]);
   };
   let found: number | undefined;

@@ -18,12 +18,21 @@ interface WhisperSettings {
 type Model = AutomaticSpeechRecognitionPipeline['model'];
 
 /**
+ * One encoder pass over the processor's `inputs`, for decoder calls and generate() to take as `encoder_outputs`.
  * transformers.js's Whisper drops `encoder_outputs` from generate()'s inputs (its forward_params leave it
  * out, unlike its other encoder-decoder models), so detection and transcription would each run the
  * encoder, the costliest step for a short segment. Listing it lets one encoder pass serve both.
  */
-export function reuseEncoderOutputs(model: Model): void {
+export async function encodeOnce(model: Model, inputName: 'input_features' | 'input_values', inputs: Record<string, Tensor>): Promise<Tensor> {
   if (!model.forward_params.includes('encoder_outputs')) model.forward_params.push('encoder_outputs');
+  // It adds to the inputs it is given.
+  const { encoder_outputs } = (await model._prepare_encoder_decoder_kwargs_for_generation({
+    inputs_tensor: inputs[inputName],
+    model_inputs: { ...inputs },
+    model_input_name: inputName,
+    generation_config: model.generation_config,
+  })) as { encoder_outputs: Tensor };
+  return encoder_outputs;
 }
 
 const textOf = (output: { text: string } | { text: string }[]) => (Array.isArray(output) ? output[0]! : output).text;
@@ -37,14 +46,8 @@ export async function recogniseSpeech(recogniser: AutomaticSpeechRecognitionPipe
   const { model, processor } = recogniser;
   const settings = model.generation_config as unknown as WhisperSettings | null;
   if (!settings?.lang_to_id) throw new Error('This speech model knows one language only, so it cannot detect the spoken language');
-  reuseEncoderOutputs(model);
   const { input_features } = (await processor(audio)) as { input_features: Tensor };
-  const { encoder_outputs } = (await model._prepare_encoder_decoder_kwargs_for_generation({
-    inputs_tensor: input_features,
-    model_inputs: { input_features },
-    model_input_name: 'input_features',
-    generation_config: settings,
-  })) as { encoder_outputs: Tensor };
+  const encoder_outputs = await encodeOnce(model, 'input_features', { input_features });
   const start = new Tensor('int64', BigInt64Array.of(BigInt(settings.decoder_start_token_id)), [1, 1]);
   const { logits } = (await model.forward({ encoder_outputs, decoder_input_ids: start })) as { logits: Tensor };
   const scores = logits.type === 'float32' ? logits : logits.to('float32');
