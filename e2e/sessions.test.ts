@@ -18,9 +18,9 @@ import { waitUntilTranslated } from './support/translation.ts';
 const fixtures = inject('audioFixtures');
 const harness = useHarness();
 
+/** The listed sessions' ids, read in one go: the list may be redrawn between finding its items and reading each. */
 async function sessionIds(page: Page): Promise<string[]> {
-  const items = await page.locator('#sessions li').all();
-  return Promise.all(items.map(async (item) => (await item.getAttribute('data-session-id')) ?? ''));
+  return page.locator('#sessions li').evaluateAll((items: { getAttribute(name: string): string | null }[]) => items.map((item) => item.getAttribute('data-session-id') ?? ''));
 }
 
 /** Runs in the page: typed loosely because e2e code compiles without the DOM library. */
