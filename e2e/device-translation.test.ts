@@ -111,7 +111,7 @@ describe('on-device translation in Chromium', () => {
     expect(result.progressFiles).toContain(`/models/${model.id}/onnx/decoder_model_merged_quantized.onnx`);
 
     expect(report.findings).toEqual([]);
-    const workerModelFiles = report.requests.filter((r) => r.target === 'worker' && r.url.includes(`/models/${model.id}/`)).map((r) => new URL(r.url).pathname);
+    const workerModelFiles = report.workerUrls.filter((url) => url.includes(`/models/${model.id}/`)).map((url) => new URL(url).pathname);
     expect(workerModelFiles).toContain(`/models/${model.id}/onnx/encoder_model_quantized.onnx`);
     expect(new Set(report.requests.map((r) => new URL(r.url).host))).toEqual(new Set([new URL(server.url).host]));
     expect(report.requests.some((r) => r.url.includes('/v1/'))).toBe(false);

@@ -31,7 +31,7 @@ describe('privacy', () => {
     const hosts = new Set(report.requests.map((request) => new URL(request.url).host));
     expect([...hosts]).toEqual([new URL(harness.server.url).host]);
     // The worker's own fetches are in the audit: the model came from the server, not a CDN or the hub.
-    const modelFiles = report.requests.filter((request) => request.target === 'worker' && /\/models\/.+\.onnx$/.test(request.url));
+    const modelFiles = report.workerUrls.filter((url) => /\/models\/.+\.onnx$/.test(url));
     expect(modelFiles.length).toBeGreaterThan(0);
     console.info(
       `sent over the network: ${report.sent.requests} requests, ${report.sent.headerBytes} bytes of request lines and headers, ${report.sent.bodyBytes} bytes of bodies`,

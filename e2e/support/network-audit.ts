@@ -36,6 +36,12 @@ export interface AuditReport {
    * precede the CDP tap (see tappedTargets), and they carry nothing but a URL, which is judged (origin, length).
    */
   unmatched: string[];
+  /**
+   * URLs the page's workers requested. A worker's first fetches may precede its CDP tap (see tappedTargets), so
+   * this also counts what Playwright saw (every request of the context) that neither the page's own tap, attached
+   * before the first navigation, nor the service worker sent.
+   */
+  workerUrls: string[];
   /** What went over the network (cache hits excluded). */
   sent: { requests: number; headerBytes: number; bodyBytes: number };
 }
@@ -200,8 +206,14 @@ export class NetworkAudit {
     const all = [...requests, ...this.playwrightRequests];
     const compared = (request: SeenRequest) => seenByBoth(request) && !(request.body !== undefined && request.body.length === 0 && request.method === 'GET');
     const sentOverNetwork = requests.filter((request) => !request.fromCache);
+    const pageUrls = new Set(requests.filter((request) => request.target === 'page').map((request) => request.url));
+    const workerUrls = new Set([
+      ...requests.filter((request) => request.target === 'worker').map((request) => request.url),
+      ...this.playwrightRequests.filter((request) => request.target === 'playwright' && !pageUrls.has(request.url)).map((request) => request.url),
+    ]);
     return {
       requests,
+      workerUrls: [...workerUrls],
       findings: [...log.sockets, ...all.flatMap((request) => this.judge(request))],
       unmatched: symmetricDifference(requests.filter(compared), this.playwrightRequests.filter(compared)),
       sent: {
