@@ -3,8 +3,8 @@ import type { ModelLanguages } from '../worker-protocol.ts';
 import type { BeamSearch } from './beam-search.ts';
 import { dropRows, gatherRows, rowTokens, type DecodeBatch, type RowSource } from './decode-batch.ts';
 import { Row, Sequence } from './decode-sequence.ts';
-import { finished, nextToken } from './generation-rules.ts';
-import type { Seq2SeqSessions } from './seq2seq-sessions.ts';
+import { finished, forcedToken, nextToken } from './generation-rules.ts';
+import type { Seq2SeqSessions, StepOutput } from './seq2seq-sessions.ts';
 
 /**
  * Iteration-level (continuous) batching, in the manner of Orca: between two decoder steps, sequences
@@ -108,11 +108,15 @@ export class ContinuousDecoder {
         const newcomers = this.#admit();
         const next = new Map<DecodeBatch<Row>, RowSource<Row>[]>();
         if (newcomers.length > 0) {
-          const { batch, logits } = await this.sessions.start(newcomers.map((s) => s.first), newcomers.map((s) => s.source));
-          next.set(batch, this.#choose(batch, logits));
+          const logits = newcomers.some((sequence) => sequence.search);
+          const { batch, output } = await this.sessions.start(newcomers.map((s) => s.first), newcomers.map((s) => s.source), { logits });
+          next.set(batch, this.#choose(batch, output));
           this.#batches.push(batch);
         }
-        for (const batch of running) next.set(batch, this.#choose(batch, await this.sessions.step(batch)));
+        for (const batch of running) {
+          const logits = batch.rows.some((row) => row.sequence.search);
+          next.set(batch, this.#choose(batch, await this.sessions.step(batch, { logits })));
+        }
         this.#steps += 1;
         this.#regroup(next);
         for (const wake of this.#stepWaiters.splice(0)) wake();
@@ -167,9 +171,11 @@ export class ContinuousDecoder {
   }
 
   /** Chooses every row's next token; returns the rows that go on, each with where its cache is (a beam's: its parent's row). */
-  #choose(batch: DecodeBatch<Row>, logits: Float32Array): RowSource<Row>[] {
-    const vocab = logits.length / batch.rows.length;
-    const rowLogits = (index: number) => logits.subarray(index * vocab, (index + 1) * vocab);
+  #choose(batch: DecodeBatch<Row>, { logits, greedyTokens }: StepOutput): RowSource<Row>[] {
+    const rowLogits = (index: number) => {
+      const vocab = logits!.length / batch.rows.length;
+      return logits!.subarray(index * vocab, (index + 1) * vocab);
+    };
     const { rules } = this.sessions;
     const beamRows = new Map<Sequence, number[]>();
     batch.rows.forEach((row, index) => {
@@ -190,7 +196,9 @@ export class ContinuousDecoder {
         next.push(...this.#stepBeams(batch, sequence, sequence.search, ranked, ranked.map(rowLogits)));
         return;
       }
-      row.tokens.push(nextToken(rowLogits(index), row.tokens, rules, sequence.source.forcedBosTokenId));
+      const { forcedBosTokenId } = sequence.source;
+      const token = greedyTokens ? (forcedToken(row.tokens, rules, forcedBosTokenId) ?? Number(greedyTokens[index])) : nextToken(rowLogits(index), row.tokens, rules, forcedBosTokenId);
+      row.tokens.push(token);
       if (finished(row.tokens, rules)) sequence.finish([row.tokens]);
       else next.push({ batch, index, row });
     });

@@ -80,8 +80,25 @@ export function bannedTokens(tokens: readonly number[], rules: GenerationRules):
  * first maximum, as its greedy sampler takes it.
  */
 export function nextToken(logits: Float32Array, tokens: readonly number[], rules: GenerationRules, forcedBosTokenId?: number): number {
+  return forcedToken(tokens, rules, forcedBosTokenId) ?? bestToken(logits, tokens, rules);
+}
+
+/** The token ForcedEOS or ForcedBOS puts next, whatever the logits; undefined where neither applies. */
+export function forcedToken(tokens: readonly number[], rules: GenerationRules, forcedBosTokenId?: number): number | undefined {
   if (rules.forcedEosTokenId !== undefined && tokens.length === rules.maxLength - 1) return rules.forcedEosTokenId;
   if (forcedBosTokenId !== undefined && tokens.length === 1) return forcedBosTokenId;
+  return undefined;
+}
+
+/**
+ * The tokens banned after any prefix (the single-token bad words), when those are all NoBadWords bans: the
+ * decoder's greedy head (greedy-head.ts) can then choose; undefined when a longer bad word needs the prefix.
+ */
+export function alwaysBannedTokens(rules: GenerationRules): number[] | undefined {
+  return rules.badWordsIds.every((word) => word.length === 1) ? rules.badWordsIds.map((word) => word[0]!) : undefined;
+}
+
+function bestToken(logits: Float32Array, tokens: readonly number[], rules: GenerationRules): number {
   const banned = bannedTokens(tokens, rules);
   let best = -1;
   let bestScore = -Infinity;

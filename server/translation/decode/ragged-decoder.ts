@@ -12,6 +12,9 @@ import onnxProto from 'onnx-proto';
  *   (one new token sees all cached ones), masking the slots after the row's new entry.
  * A row's keys then sit at the same slots whatever the batch and its capacity, so the float reductions
  * over them add the same terms in the same order (the masked slots add exact zeros).
+ * Each layer's new key and value are also outputs of their own, `new.<layer>.decoder.key|value` [batch, heads,
+ * 1, headDim] (float32): the caller writes them into its past buffers at the rows' slots instead of fetching
+ * the presents, whose copy out of the session (the whole cache, every step) costs as much as the step itself.
  */
 
 const { onnx } = onnxProto;
@@ -21,6 +24,7 @@ const DataType = onnx.TensorProto.DataType;
 
 export const POSITION_IDS = 'position_ids';
 export const SELF_ATTENTION_MASK = 'self_attention_mask';
+export const newEntryOutput = (layer: number, part: 'key' | 'value') => `new.${layer}.decoder.${part}`;
 
 export class RaggedRewriteError extends Error {
   override name = 'RaggedRewriteError';
@@ -180,14 +184,25 @@ export function rewriteForRaggedBatches(bytes: Uint8Array): RaggedRewriteResult 
     before.set(softmax, [cast, { opType: 'Add', name: masked, input: [scores, mask], output: [masked] }]);
     softmax.input = [masked, ...softmax.input!.slice(1)];
   }
+  const dim = (param: string) => ({ dimParam: param });
+  const newEntries: string[] = [];
   graph.node = (graph.node ?? []).flatMap((node) => {
-    if (appends.includes(node)) return [{ opType: 'Where', name: `${node.name || node.output![0]}/ragged`, input: [slot('new_slot'), node.input![1]!, node.input![0]!], output: node.output }];
-    return [...(before.get(node) ?? []), node];
+    if (!appends.includes(node)) return [...(before.get(node) ?? []), node];
+    const past = appendedPast(node, producers)!;
+    const pastInput = pastPattern.test(past) ? past : producers.get(past)!.input![0]!;
+    const [, layer, part] = pastPattern.exec(pastInput)!;
+    const entry = newEntryOutput(Number(layer), part as 'key' | 'value');
+    newEntries.push(entry);
+    return [
+      { opType: 'Where', name: `${node.name || node.output![0]}/ragged`, input: [slot('new_slot'), node.input![1]!, node.input![0]!], output: node.output },
+      { opType: 'CastLike', name: entry, input: [node.input![1]!, pastInput], output: [entry] },
+    ];
   });
   graph.node = [...slotNodes, ...graph.node];
+  const entryShape = { dim: [dim('batch_size'), dim('heads'), { dimValue: 1 }, dim('head_dim')] };
+  graph.output = [...(graph.output ?? []), ...newEntries.sort().map((name) => ({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: entryShape } } }))];
   pruneUnused(graph);
 
-  const dim = (param: string) => ({ dimParam: param });
   graph.input = [
     ...(graph.input ?? []),
     { name: POSITION_IDS, type: { tensorType: { elemType: DataType.INT64, shape: { dim: [dim('batch_size'), dim('decoder_sequence_length')] } } } },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSessions, useTinyModels } from '../../../testing/tiny-translation-models.ts';
 import { gatherRows, type BatchRow, type DecodeBatch } from './decode-batch.ts';
 import { nextToken } from './generation-rules.ts';
-import { Seq2SeqSessions } from './seq2seq-sessions.ts';
+import { Seq2SeqSessions, type StepOutput } from './seq2seq-sessions.ts';
 
 /**
  * Exact batch independence of the ragged decoder, below the tokens: a row's logits, step by step, are the same
@@ -47,10 +47,14 @@ describe.skipIf(!present).each(configurations)('the ragged decoder of $id at $pr
     const index = batch.rows.indexOf(row);
     return logits.slice(index * vocab, (index + 1) * vocab);
   };
-  /** Every row of the batch takes its greedy token; returns the watched row's logits. */
-  const advance = (batch: DecodeBatch<Row>, logits: Float32Array, watched?: Row) => {
-    for (const each of batch.rows) each.tokens.push(nextToken(logitsOf(batch, logits, each), each.tokens, sessions.rules));
-    return watched ? logitsOf(batch, logits, watched) : undefined;
+  /** Every row of the batch takes its greedy token, which the decoder's greedy head chose too; returns the watched row's logits. */
+  const advance = (batch: DecodeBatch<Row>, { logits, greedyTokens }: StepOutput, watched?: Row) => {
+    batch.rows.forEach((each, index) => {
+      const token = nextToken(logitsOf(batch, logits!, each), each.tokens, sessions.rules);
+      expect(Number(greedyTokens![index])).toBe(token);
+      each.tokens.push(token);
+    });
+    return watched ? logitsOf(batch, logits!, watched) : undefined;
   };
   const start = (rows: Row[], texts: string[]) => sessions.start(rows, texts.map((text) => sessions.tokenize(text, {})));
   const merged = (...batches: DecodeBatch<Row>[]) => gatherRows(batches.flatMap((batch) => batch.rows.map((each, index) => ({ batch, index, row: each }))), sessions.shape);
@@ -59,22 +63,22 @@ describe.skipIf(!present).each(configurations)('the ragged decoder of $id at $pr
     expect(sessions.ragged).toBe(true);
     const aloneRow = row(target);
     const alone: Float32Array[] = [];
-    let { batch, logits } = await start([aloneRow], [target]);
+    let { batch, output } = await start([aloneRow], [target]);
     for (let step = 0; step < steps; step += 1) {
-      alone.push(advance(batch, logits, aloneRow)!);
-      logits = await sessions.step(batch);
+      alone.push(advance(batch, output, aloneRow)!);
+      output = await sessions.step(batch);
     }
 
     let running: DecodeBatch<Row> | undefined;
     for (const [i, lead] of leads.entries()) {
       const joined = await start([row(company[i]!)], [company[i]!]);
-      advance(joined.batch, joined.logits);
+      advance(joined.batch, joined.output);
       running = running ? merged(running, joined.batch) : joined.batch;
       for (let step = 0; step < lead - (leads[i + 1] ?? 0); step += 1) advance(running, await sessions.step(running));
     }
     const watched = row(target);
     const together = await start([watched, row(company[3]!)], [target, company[3]!]);
-    const inCompany = [advance(together.batch, together.logits, watched)!];
+    const inCompany = [advance(together.batch, together.output, watched)!];
     running = merged(running!, together.batch);
     for (let step = 1; step < steps; step += 1) inCompany.push(advance(running, await sessions.step(running), watched)!);
 

@@ -7,8 +7,9 @@ import { quantizeActivationsPerRow } from '../onnx/row-quantization.ts';
 import type { Provider, Threads } from '../providers.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
 import { emptyCaches, encoderCapacity, pastCapacity, stepInputs, withRoom, type BatchRow, type CacheShape, type DecodeBatch } from './decode-batch.ts';
-import { parseGenerationRules, type GenerationRules } from './generation-rules.ts';
-import { POSITION_IDS, rewriteForRaggedBatches, SELF_ATTENTION_MASK } from './ragged-decoder.ts';
+import { alwaysBannedTokens, parseGenerationRules, type GenerationRules } from './generation-rules.ts';
+import { addGreedyHead, NEXT_TOKEN } from './greedy-head.ts';
+import { newEntryOutput, POSITION_IDS, rewriteForRaggedBatches, SELF_ATTENTION_MASK } from './ragged-decoder.ts';
 
 /** The encoder and merged decoder of a translation model as onnxruntime-node sessions, with its tokenizer and rules. */
 
@@ -31,6 +32,17 @@ export interface OpenOptions {
   raggedBatches?: boolean;
 }
 
+export interface StepOptions {
+  /** Fetch the logits (beam search needs them); without, a decoder with a greedy head gives only its choices. Default true. */
+  logits?: boolean;
+}
+
+/** What a decoder step gives: the logits, [rows, vocab], where asked for; each row's greedy choice where the decoder has a greedy head. */
+export interface StepOutput {
+  logits?: Float32Array;
+  greedyTokens?: BigInt64Array;
+}
+
 const tensor = (type: 'float32' | 'int64' | 'bool', data: Float32Array | BigInt64Array | Uint8Array, dims: number[]) => new ort.Tensor(type, data, dims);
 
 export class Seq2SeqSessions {
@@ -43,14 +55,17 @@ export class Seq2SeqSessions {
     readonly padTokenId: number,
     /** Why the decoder could not be rewritten for ragged batches (rows then share a call only at equal lengths). */
     readonly raggedProblem: string | undefined,
+    /** The decoder chooses greedy tokens itself (greedy-head.ts): a step needs the logits only for beam search. */
+    readonly greedyHead: boolean,
   ) {
     const presents = (kind: string) => Array.from({ length: shape.layers }, (_, layer) => [`present.${layer}.${kind}.key`, `present.${layer}.${kind}.value`]).flat();
-    this.#stepOutputs = ['logits', ...presents('decoder')];
-    this.#startOutputs = [...this.#stepOutputs, ...presents('encoder')];
+    const newEntries = Array.from({ length: shape.layers }, (_, layer) => [newEntryOutput(layer, 'key'), newEntryOutput(layer, 'value')]).flat();
+    this.#cacheOutputs = shape.writesInPlace ? newEntries : presents('decoder');
+    this.#encoderPresents = presents('encoder');
   }
 
-  readonly #stepOutputs: string[];
-  readonly #startOutputs: string[];
+  readonly #cacheOutputs: string[];
+  readonly #encoderPresents: string[];
 
   static async open(options: OpenOptions): Promise<Seq2SeqSessions> {
     const { modelDir, precision } = options;
@@ -58,6 +73,7 @@ export class Seq2SeqSessions {
     const config = await readJson('config.json');
     const rules = parseGenerationRules(await readJson('generation_config.json'), options.maxNewTokens);
     const dModel = Number(config.d_model);
+    const vocabSize = Number(config.vocab_size);
     const heads = Number(config.decoder_attention_heads);
     const layers = Number(config.decoder_layers);
     if (![dModel, heads, layers].every((n) => Number.isInteger(n) && n > 0)) throw new Error(`${options.modelId}: config.json lacks d_model, decoder_attention_heads or decoder_layers`);
@@ -73,6 +89,9 @@ export class Seq2SeqSessions {
     } catch (err) {
       raggedProblem = err instanceof Error ? err.message : String(err);
     }
+    const banned = alwaysBannedTokens(rules);
+    const greedyHead = banned !== undefined && Number.isInteger(vocabSize);
+    if (greedyHead) decoderBytes = addGreedyHead(decoderBytes, vocabSize, banned);
     const sessionOptions: ort.InferenceSession.SessionOptions = {
       executionProviders: [options.provider],
       intraOpNumThreads: options.threads.intraOpNumThreads,
@@ -84,7 +103,7 @@ export class Seq2SeqSessions {
     const tokenizer = await AutoTokenizer.from_pretrained(options.modelId);
     const padTokenId = Number(config.pad_token_id ?? rules.eosTokenId);
     const shape = { layers, heads, headDim: dModel / heads, dModel, writesInPlace: raggedProblem === undefined };
-    return new Seq2SeqSessions(encoder, decoder, tokenizer, rules, shape, padTokenId, raggedProblem);
+    return new Seq2SeqSessions(encoder, decoder, tokenizer, rules, shape, padTokenId, raggedProblem, greedyHead);
   }
 
   get ragged(): boolean {
@@ -111,7 +130,7 @@ export class Seq2SeqSessions {
   }
 
   /** Runs the encoder over sources (one batched call) and the decoder's first step; the rows then hold their first logits. */
-  async start<R extends BatchRow>(rows: R[], sources: readonly EncodedSource[]): Promise<{ batch: DecodeBatch<R>; logits: Float32Array }> {
+  async start<R extends BatchRow>(rows: R[], sources: readonly EncodedSource[], options: StepOptions = {}): Promise<{ batch: DecodeBatch<R>; output: StepOutput }> {
     const { layers, heads, headDim } = this.shape;
     const batchSize = rows.length;
     const length = encoderCapacity(Math.max(...sources.map((s) => s.ids.length)));
@@ -124,27 +143,30 @@ export class Seq2SeqSessions {
     const encoded = await this.encoder.run({ input_ids: tensor('int64', ids, [batchSize, length]), attention_mask: tensor('int64', mask, [batchSize, length]) });
     const states = encoded.last_hidden_state!.data as Float32Array;
     const capacity = pastCapacity(0, this.shape);
-    const batch: DecodeBatch<R> = { rows, pastLength: capacity, encoderLength: length, caches: { ...emptyCaches(layers), encoderStates: states, encoderMask: mask } };
+    const caches = { ...emptyCaches(layers), encoderStates: states, encoderMask: mask };
     const empty = new Float32Array(0);
     const pasts: Record<string, ort.Tensor> = {};
     for (let layer = 0; layer < layers; layer += 1) {
-      for (const part of ['key', 'value']) {
-        pasts[`past_key_values.${layer}.decoder.${part}`] = tensor('float32', new Float32Array(batchSize * heads * capacity * headDim), [batchSize, heads, capacity, headDim]);
+      const past = { key: new Float32Array(batchSize * heads * capacity * headDim), value: new Float32Array(batchSize * heads * capacity * headDim) };
+      caches.decoder[layer] = past;
+      for (const part of ['key', 'value'] as const) {
+        pasts[`past_key_values.${layer}.decoder.${part}`] = tensor('float32', past[part], [batchSize, heads, capacity, headDim]);
         pasts[`past_key_values.${layer}.encoder.${part}`] = tensor('float32', empty, [batchSize, heads, 0, headDim]);
       }
     }
-    const outputs = await this.#runDecoder(batch, pasts, false);
+    const batch: DecodeBatch<R> = { rows, pastLength: capacity, encoderLength: length, caches };
+    const outputs = await this.#runDecoder(batch, pasts, false, options);
     for (let layer = 0; layer < layers; layer += 1) {
       batch.caches.encoder[layer] = {
         key: outputs[`present.${layer}.encoder.key`]!.data as Float32Array,
         value: outputs[`present.${layer}.encoder.value`]!.data as Float32Array,
       };
     }
-    return { batch, logits: this.#adopt(batch, outputs) };
+    return { batch, output: this.#adopt(batch, outputs) };
   }
 
   /** One decoder step for every row of the batch; the batch's caches become the decoder's present outputs. */
-  async step<R extends BatchRow>(batch: DecodeBatch<R>): Promise<Float32Array> {
+  async step<R extends BatchRow>(batch: DecodeBatch<R>, options: StepOptions = {}): Promise<StepOutput> {
     const { layers, heads, headDim } = this.shape;
     const roomy = withRoom(batch, this.shape);
     batch.pastLength = roomy.pastLength;
@@ -158,10 +180,10 @@ export class Seq2SeqSessions {
       pasts[`past_key_values.${layer}.encoder.key`] = tensor('float32', encoder.key, [batchSize, heads, batch.encoderLength, headDim]);
       pasts[`past_key_values.${layer}.encoder.value`] = tensor('float32', encoder.value, [batchSize, heads, batch.encoderLength, headDim]);
     }
-    return this.#adopt(batch, await this.#runDecoder(batch, pasts, true));
+    return this.#adopt(batch, await this.#runDecoder(batch, pasts, true, options));
   }
 
-  async #runDecoder(batch: DecodeBatch<BatchRow>, pasts: Record<string, ort.Tensor>, useCache: boolean): Promise<ort.InferenceSession.ReturnType> {
+  async #runDecoder(batch: DecodeBatch<BatchRow>, pasts: Record<string, ort.Tensor>, useCache: boolean, { logits = true }: StepOptions): Promise<ort.InferenceSession.ReturnType> {
     const batchSize = batch.rows.length;
     const { inputIds, positionIds, selfAttentionMask } = stepInputs(batch);
     const feeds: Record<string, ort.Tensor> = {
@@ -175,21 +197,39 @@ export class Seq2SeqSessions {
       feeds[POSITION_IDS] = tensor('int64', positionIds, [batchSize, 1]);
       feeds[SELF_ATTENTION_MASK] = tensor('float32', selfAttentionMask, [batchSize, 1, 1, batch.pastLength]);
     }
+    const fetches = [...(logits || !this.greedyHead ? ['logits'] : []), ...(this.greedyHead ? [NEXT_TOKEN] : []), ...this.#cacheOutputs];
     // On the cache branch the encoder's presents are the past passed through: not fetched.
-    return this.decoder.run(feeds, useCache ? this.#stepOutputs : this.#startOutputs);
+    return this.decoder.run(feeds, useCache ? fetches : [...fetches, ...this.#encoderPresents]);
   }
 
-  /** Takes the present self-attention caches as the batch's new past; returns the logits, [batch, vocab]. */
-  #adopt(batch: DecodeBatch<BatchRow>, outputs: ort.InferenceSession.ReturnType): Float32Array {
-    for (let layer = 0; layer < this.shape.layers; layer += 1) {
-      batch.caches.decoder[layer] = {
-        key: outputs[`present.${layer}.decoder.key`]!.data as Float32Array,
-        value: outputs[`present.${layer}.decoder.value`]!.data as Float32Array,
-      };
+  /**
+   * Brings the batch's past up to date: each row's new entries written at its slot (a decoder that writes in place),
+   * or the present caches taken as the new past (one that appends).
+   */
+  #adopt(batch: DecodeBatch<BatchRow>, outputs: ort.InferenceSession.ReturnType): StepOutput {
+    const { layers, heads, headDim, writesInPlace } = this.shape;
+    for (let layer = 0; layer < layers; layer += 1) {
+      if (!writesInPlace) {
+        batch.caches.decoder[layer] = {
+          key: outputs[`present.${layer}.decoder.key`]!.data as Float32Array,
+          value: outputs[`present.${layer}.decoder.value`]!.data as Float32Array,
+        };
+        continue;
+      }
+      for (const part of ['key', 'value'] as const) {
+        const entries = outputs[newEntryOutput(layer, part)]!.data as Float32Array;
+        const past = batch.caches.decoder[layer]![part];
+        batch.rows.forEach((row, index) => {
+          for (let head = 0; head < heads; head += 1) {
+            const entry = (index * heads + head) * headDim;
+            past.set(entries.subarray(entry, entry + headDim), ((index * heads + head) * batch.pastLength + row.kvLength) * headDim);
+          }
+        });
+      }
     }
-    if (!this.shape.writesInPlace) batch.pastLength += 1;
+    if (!writesInPlace) batch.pastLength += 1;
     for (const row of batch.rows) row.kvLength += 1;
-    return outputs.logits!.data as Float32Array;
+    return { logits: outputs.logits?.data as Float32Array | undefined, greedyTokens: outputs[NEXT_TOKEN]?.data as BigInt64Array | undefined };
   }
 
   async dispose(): Promise<void> {
