@@ -1,7 +1,7 @@
 import { abortReason } from '../errors.ts';
 import type { ModelLanguages } from '../worker-protocol.ts';
 import type { BeamSearch } from './beam-search.ts';
-import { dropRows, gatherRows, rowTokens, type DecodeBatch, type RowSource } from './decode-batch.ts';
+import { dropRows, gatherRows, mergeBatches, rowTokens, type DecodeBatch, type RowSource } from './decode-batch.ts';
 import { Row, Sequence } from './decode-sequence.ts';
 import { finished, forcedToken, nextToken } from './generation-rules.ts';
 import type { Seq2SeqSessions, StepOutput } from './seq2seq-sessions.ts';
@@ -229,7 +229,8 @@ export class ContinuousDecoder {
   /**
    * The rows that go on (per batch, from #choose or #dropAborted) make the next batches: one (ragged) or one
    * per length (lock-step). A batch whose every row goes on in its own place (as itself, or as the one child
-   * of its beam) is kept, with its caches as they are.
+   * of its beam) is kept, with its caches as they are; batches that meet (newcomers joining) are merged into
+   * the largest where it has room.
    */
   #regroup(next: Map<DecodeBatch<Row>, RowSource<Row>[]>): void {
     const sources = (batch: DecodeBatch<Row>) => next.get(batch) ?? [];
@@ -247,8 +248,8 @@ export class ContinuousDecoder {
       }
       groups = [...byLength.values()];
     }
-    const regrouped = (group: DecodeBatch<Row>[]) =>
-      (group.length === 1 ? this.#inPlace(group[0]!, sources(group[0]!)) : undefined) ?? gatherRows(group.flatMap(sources), this.sessions.shape);
+    const { shape } = this.sessions;
+    const regrouped = (group: DecodeBatch<Row>[]) => mergeBatches(group.map((batch) => this.#inPlace(batch, sources(batch)) ?? gatherRows(sources(batch), shape)), shape);
     this.#batches = groups.map(regrouped).filter((batch) => batch.rows.length > 0);
   }
 

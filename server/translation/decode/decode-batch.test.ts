@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dropRows, emptyCaches, gatherRows, MASKED, pastCapacity, stepInputs, withRoom, type BatchRow, type DecodeBatch } from './decode-batch.ts';
+import { dropRows, emptyCaches, gatherRows, MASKED, mergeBatches, pastCapacity, stepInputs, withRoom, type BatchRow, type DecodeBatch } from './decode-batch.ts';
 
 const inPlace = { layers: 1, heads: 1, headDim: 2, dModel: 2, writesInPlace: true };
 const appending = { ...inPlace, writesInPlace: false };
@@ -67,6 +67,26 @@ describe('gatherRows', () => {
     const shrunk = dropRows(batch(rows, 32, 1), (r) => r.kvLength > 15, inPlace);
     expect(shrunk).toMatchObject({ rows: [rows[1], rows[3]], pastLength: 16 });
     expect(slots(shrunk, 1).slice(0, 6)).toEqual([300, 301, 302, 303, 304, 0]);
+  });
+
+  it('merges joining rows into the room of the largest batch, copying only them, else gathers all anew', () => {
+    const running = gatherRows([row(5, 1), row(3, 1), row(2, 1)].map((r, index, rows) => ({ batch: batch(rows, 16, 1), index, row: r })), inPlace);
+    const kept = dropRows(running, (r) => r.kvLength === 3, inPlace);
+    const merged = mergeBatches([kept, batch([row(1, 1)], 16, 1)], inPlace);
+    expect(merged.rows.map((r) => r.kvLength)).toEqual([5, 2, 1]);
+    expect(merged.caches.decoder[0]!.key.buffer).toBe(running.caches.decoder[0]!.key.buffer);
+    // The joining row's slots: its own entry, then zeros where a dropped row's entries were.
+    expect(slots(merged, 2)).toEqual([0, ...Array<number>(15).fill(0)]);
+    expect(slots(merged, 1).slice(0, 3)).toEqual([200, 201, 0]);
+    expect([...merged.caches.encoderMask]).toEqual([1n, ...Array<bigint>(15).fill(0n), 1n, ...Array<bigint>(15).fill(0n), 1n, ...Array<bigint>(15).fill(0n)]);
+    // Full (4 rows of room) or too long an encoder side: gathered anew.
+    const full = mergeBatches([merged, batch([row(1, 1), row(1, 1)], 16, 1)], inPlace);
+    expect(full.rows).toHaveLength(5);
+    expect(full.caches.decoder[0]!.key.buffer).not.toBe(running.caches.decoder[0]!.key.buffer);
+    expect(slots(full, 1).slice(0, 3)).toEqual([200, 201, 0]);
+    const longer = mergeBatches([dropRows(merged, (r) => r.kvLength === 1, inPlace), batch([row(1, 17)], 16, 17)], inPlace);
+    expect(longer).toMatchObject({ encoderLength: 32 });
+    expect(longer.rows.map((r) => r.encoderLength)).toEqual([1, 1, 17]);
   });
 
   it('feeds each row its own position and masks the slots after its new entry', () => {

@@ -91,42 +91,101 @@ export function withRoom<R extends BatchRow>(batch: DecodeBatch<R>, shape: Cache
   return gatherRows(batch.rows.map((row, index) => ({ batch, index, row })), shape);
 }
 
-/** A new batch of the given rows, each copied from where it is now; padding shrinks to what the longest row needs. */
+/**
+ * A new batch of the given rows, each copied from where it is now; padding shrinks to what the longest row needs.
+ * Its buffers have room for rows to join (up to the next power of two), so that a join copies only the newcomers.
+ */
 export function gatherRows<R extends BatchRow>(sources: RowSource<R>[], shape: CacheShape): DecodeBatch<R> {
   const { layers, heads, headDim, dModel } = shape;
   const batchSize = sources.length;
   const pastLength = pastCapacity(Math.max(0, ...sources.map((s) => s.row.kvLength)), shape);
   const encoderLength = encoderCapacity(Math.max(0, ...sources.map((s) => s.row.encoderLength)));
+  const room = 2 ** Math.ceil(Math.log2(Math.max(1, batchSize)));
+  const floats = (rowSize: number) => new Float32Array(room * rowSize).subarray(0, batchSize * rowSize);
   const caches: BatchCaches = {
-    decoder: Array.from({ length: layers }, () => ({ key: new Float32Array(batchSize * heads * pastLength * headDim), value: new Float32Array(batchSize * heads * pastLength * headDim) })),
-    encoder: Array.from({ length: layers }, () => ({ key: new Float32Array(batchSize * heads * encoderLength * headDim), value: new Float32Array(batchSize * heads * encoderLength * headDim) })),
-    encoderStates: new Float32Array(batchSize * encoderLength * dModel),
-    encoderMask: new BigInt64Array(batchSize * encoderLength),
+    decoder: Array.from({ length: layers }, () => ({ key: floats(heads * pastLength * headDim), value: floats(heads * pastLength * headDim) })),
+    encoder: Array.from({ length: layers }, () => ({ key: floats(heads * encoderLength * headDim), value: floats(heads * encoderLength * headDim) })),
+    encoderStates: floats(encoderLength * dModel),
+    encoderMask: new BigInt64Array(room * encoderLength).subarray(0, batchSize * encoderLength),
   };
-  sources.forEach(({ batch, index, row }, to) => {
-    const from = batch.caches;
-    const kv = row.kvLength;
-    const enc = row.encoderLength;
-    const fromPast = batch.pastLength;
-    const fromEncoder = batch.encoderLength;
-    for (let layer = 0; layer < layers; layer += 1) {
-      for (const part of ['key', 'value'] as const) {
-        copySpans(
-          from.decoder[layer]![part], index * heads * fromPast * headDim, fromPast * headDim,
-          caches.decoder[layer]![part], to * heads * pastLength * headDim, pastLength * headDim,
-          kv * headDim, heads,
-        );
-        copySpans(
-          from.encoder[layer]![part], index * heads * fromEncoder * headDim, fromEncoder * headDim,
-          caches.encoder[layer]![part], to * heads * encoderLength * headDim, encoderLength * headDim,
-          enc * headDim, heads,
-        );
-      }
+  const batch = { rows: sources.map((s) => s.row), pastLength, encoderLength, caches };
+  sources.forEach((source, to) => copyRow(source, batch, to, shape, false));
+  return batch;
+}
+
+/** Copies a row's entries into row `to` of `into`, zeros around them: `into`'s row is cleared first unless it is fresh. */
+function copyRow<R extends BatchRow>({ batch, index, row }: RowSource<R>, into: DecodeBatch<R>, to: number, shape: CacheShape, clears = true): void {
+  const { layers, heads, headDim, dModel } = shape;
+  const { caches, pastLength, encoderLength } = into;
+  const from = batch.caches;
+  const kv = row.kvLength;
+  const enc = row.encoderLength;
+  const fromPast = batch.pastLength;
+  const fromEncoder = batch.encoderLength;
+  const clear = (buffer: Float32Array, rowSize: number) => clears && buffer.fill(0, to * rowSize, (to + 1) * rowSize);
+  for (let layer = 0; layer < layers; layer += 1) {
+    for (const part of ['key', 'value'] as const) {
+      clear(caches.decoder[layer]![part], heads * pastLength * headDim);
+      copySpans(
+        from.decoder[layer]![part], index * heads * fromPast * headDim, fromPast * headDim,
+        caches.decoder[layer]![part], to * heads * pastLength * headDim, pastLength * headDim,
+        kv * headDim, heads,
+      );
+      clear(caches.encoder[layer]![part], heads * encoderLength * headDim);
+      copySpans(
+        from.encoder[layer]![part], index * heads * fromEncoder * headDim, fromEncoder * headDim,
+        caches.encoder[layer]![part], to * heads * encoderLength * headDim, encoderLength * headDim,
+        enc * headDim, heads,
+      );
     }
-    caches.encoderStates.set(from.encoderStates.subarray(index * fromEncoder * dModel, (index * fromEncoder + enc) * dModel), to * encoderLength * dModel);
-    caches.encoderMask.fill(1n, to * encoderLength, to * encoderLength + enc);
-  });
-  return { rows: sources.map((s) => s.row), pastLength, encoderLength, caches };
+  }
+  clear(caches.encoderStates, encoderLength * dModel);
+  caches.encoderStates.set(from.encoderStates.subarray(index * fromEncoder * dModel, (index * fromEncoder + enc) * dModel), to * encoderLength * dModel);
+  if (clears) caches.encoderMask.fill(0n, to * encoderLength, (to + 1) * encoderLength);
+  caches.encoderMask.fill(1n, to * encoderLength, to * encoderLength + enc);
+}
+
+/** Rows a batch's buffers hold at most: more than its rows where it is a view on a buffer with room (gatherRows). */
+function rowRoom(batch: DecodeBatch<BatchRow>): number {
+  const { caches } = batch;
+  const buffers = [...caches.decoder.flatMap(({ key, value }) => [key, value]), ...caches.encoder.flatMap(({ key, value }) => [key, value]), caches.encoderStates, caches.encoderMask];
+  const rows = batch.rows.length;
+  return Math.min(...buffers.map((buffer) => (rows === 0 || buffer.length === 0 ? 0 : Math.floor((buffer.buffer.byteLength - buffer.byteOffset) / buffer.BYTES_PER_ELEMENT / (buffer.length / rows)))));
+}
+
+/**
+ * One batch of all the batches' rows: the other batches' rows copied into the room after the largest batch's
+ * rows where they fit its capacities (past, encoder side and rows), so the rows already there are not copied;
+ * otherwise all gathered anew.
+ */
+export function mergeBatches<R extends BatchRow>(batches: DecodeBatch<R>[], shape: CacheShape): DecodeBatch<R> {
+  const live = batches.filter((batch) => batch.rows.length > 0);
+  if (live.length <= 1) return live[0] ?? batches[0]!;
+  const target = live.reduce((largest, batch) => (batch.rows.length > largest.rows.length ? batch : largest));
+  const joining = live.filter((batch) => batch !== target).flatMap((batch) => batch.rows.map((row, index) => ({ batch, index, row })));
+  const fits =
+    target.rows.length + joining.length <= rowRoom(target) &&
+    joining.every(({ batch, row }) => row.encoderLength <= target.encoderLength && (shape.writesInPlace ? row.kvLength < target.pastLength : batch.pastLength === target.pastLength));
+  if (!fits) return gatherRows([...target.rows.map((row, index) => ({ batch: target, index, row })), ...joining], shape);
+  const rows = target.rows.length + joining.length;
+  const grow = <T extends Float32Array | BigInt64Array>(buffer: T): T => {
+    const rowSize = buffer.length / target.rows.length;
+    return (buffer instanceof BigInt64Array ? new BigInt64Array(buffer.buffer, buffer.byteOffset, rows * rowSize) : new Float32Array(buffer.buffer, buffer.byteOffset, rows * rowSize)) as T;
+  };
+  const { caches } = target;
+  const merged: DecodeBatch<R> = {
+    rows: [...target.rows, ...joining.map(({ row }) => row)],
+    pastLength: target.pastLength,
+    encoderLength: target.encoderLength,
+    caches: {
+      decoder: caches.decoder.map(({ key, value }) => ({ key: grow(key), value: grow(value) })),
+      encoder: caches.encoder.map(({ key, value }) => ({ key: grow(key), value: grow(value) })),
+      encoderStates: grow(caches.encoderStates),
+      encoderMask: grow(caches.encoderMask),
+    },
+  };
+  joining.forEach((source, i) => copyRow(source, merged, target.rows.length + i, shape));
+  return merged;
 }
 
 /**

@@ -170,6 +170,7 @@ export class Seq2SeqSessions {
     const { layers, heads, headDim } = this.shape;
     const roomy = withRoom(batch, this.shape);
     batch.pastLength = roomy.pastLength;
+    batch.encoderLength = roomy.encoderLength;
     batch.caches = roomy.caches;
     const batchSize = batch.rows.length;
     const pasts: Record<string, ort.Tensor> = {};
